@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "device.h"
+#include "strv.h"
+#include "validate.h"
+
+/* A device tree node has at most a handful of compatibles; bound what a uevent can claim. */
+#define COMPATIBLES_MAX 32
+
+static const char * const bus_table[_BUS_MAX] = {
+        [BUS_PLATFORM] = "platform",
+        [BUS_AMBA] = "amba",
+};
+
+static const char * const bus_driver_table[_BUS_MAX] = {
+        [BUS_PLATFORM] = "vfio-platform",
+        [BUS_AMBA] = "vfio-amba",
+};
+
+const char *bus_to_string(Bus b) {
+        return b >= 0 && b < _BUS_MAX ? bus_table[b] : NULL;
+}
+
+Bus bus_from_string(const char *s) {
+        for (Bus b = 0; b < _BUS_MAX; b++)
+                if (s && streq(s, bus_table[b]))
+                        return b;
+        return _BUS_INVALID;
+}
+
+const char *bus_default_driver(Bus b) {
+        return b >= 0 && b < _BUS_MAX ? bus_driver_table[b] : NULL;
+}
+
+void device_info_done(DeviceInfo *d) {
+        if (!d)
+                return;
+        free(d->name);
+        free(d->of_fullname);
+        strv_free(d->compatibles);
+        free(d->modalias);
+        free(d->driver);
+        free(d->override);
+        free(d->iommu_group);
+        *d = (DeviceInfo) {};
+}
+
+void device_info_free(DeviceInfo *d) {
+        device_info_done(d);
+        free(d);
+}
+
+/* A compatible we accept from the system: printable, bounded. Anything else is dropped, so that
+ * a hostile device tree cannot feed odd bytes into matching or into our output. */
+static bool compatible_is_sane(const char *s, size_t n) {
+        if (n == 0 || n > COMPATIBLE_MAX)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char) s[i] <= ' ' || (unsigned char) s[i] >= 0x7f)
+                        return false;
+        return true;
+}
+
+int device_info_set_compatibles_from_uevent(DeviceInfo *d, const char *(*get)(void *userdata, const char *key),
+                                            void *userdata) {
+        _cleanup_strv_free_ char **l = NULL;
+        const char *v;
+        unsigned long n;
+        char *end;
+
+        v = get(userdata, "OF_COMPATIBLE_N");
+        if (!v)
+                return 0;
+        errno = 0;
+        n = strtoul(v, &end, 10);
+        if (errno || *end || end == v)
+                return -EINVAL;
+        if (n > COMPATIBLES_MAX)
+                n = COMPATIBLES_MAX;
+
+        for (unsigned long i = 0; i < n; i++) {
+                char key[32];
+
+                snprintf(key, sizeof key, "OF_COMPATIBLE_%lu", i);
+                v = get(userdata, key);
+                if (!v || !compatible_is_sane(v, strlen(v)))
+                        continue;
+                if (strv_extend(&l, v) < 0)
+                        return -ENOMEM;
+        }
+        strv_free(d->compatibles);
+        d->compatibles = TAKE_PTR(l);
+        return 0;
+}
+
+int device_info_set_compatibles_from_dt(DeviceInfo *d, const char *data, size_t size) {
+        _cleanup_strv_free_ char **l = NULL;
+        size_t n = 0;
+
+        for (size_t i = 0; i < size && n < COMPATIBLES_MAX;) {
+                const char *s = data + i;
+                size_t len = strnlen(s, size - i);
+
+                if (compatible_is_sane(s, len)) {
+                        char *c = strndup(s, len);
+                        if (!c || strv_push(&l, c) < 0)
+                                return -ENOMEM;
+                        n++;
+                }
+                i += len + 1;
+        }
+        strv_free(d->compatibles);
+        d->compatibles = TAKE_PTR(l);
+        return 0;
+}
+
+typedef struct UeventLines {
+        char **keys;
+        char **values;
+} UeventLines;
+
+static const char *uevent_get(void *userdata, const char *key) {
+        UeventLines *u = userdata;
+
+        for (size_t i = 0; u->keys && u->keys[i]; i++)
+                if (streq(u->keys[i], key))
+                        return u->values[i];
+        return NULL;
+}
+
+static int replace_str(char **dst, const char *src) {
+        char *c = NULL;
+
+        if (src && !(c = strdup(src)))
+                return -ENOMEM;
+        free(*dst);
+        *dst = c;
+        return 0;
+}
+
+int device_info_parse_uevent(DeviceInfo *d, const char *text) {
+        _cleanup_strv_free_ char **keys = NULL, **values = NULL;
+        UeventLines u;
+        const char *v;
+        int r;
+
+        for (const char *p = text; p && *p;) {
+                const char *nl = strchrnul(p, '\n'), *eq = memchr(p, '=', nl - p);
+
+                if (eq) {
+                        char *k = strndup(p, eq - p), *val = strndup(eq + 1, nl - eq - 1);
+                        if (!k || !val) {
+                                free(k);
+                                free(val);
+                                return -ENOMEM;
+                        }
+                        if (strv_push(&keys, k) < 0) {
+                                free(val);
+                                return -ENOMEM;
+                        }
+                        if (strv_push(&values, val) < 0)
+                                return -ENOMEM;
+                }
+                p = *nl ? nl + 1 : nl;
+        }
+
+        u = (UeventLines) { keys, values };
+        v = uevent_get(&u, "OF_FULLNAME");
+        if (v && v[0] == '/' && strlen(v) <= DT_PATH_MAX) {
+                r = replace_str(&d->of_fullname, v);
+                if (r < 0)
+                        return r;
+        }
+        v = uevent_get(&u, "MODALIAS");
+        if (v) {
+                r = replace_str(&d->modalias, v);
+                if (r < 0)
+                        return r;
+        }
+        if (!d->driver && (v = uevent_get(&u, "DRIVER")) && driver_name_is_valid(v)) {
+                r = replace_str(&d->driver, v);
+                if (r < 0)
+                        return r;
+        }
+        r = device_info_set_compatibles_from_uevent(d, uevent_get, &u);
+        return r == -EINVAL ? 0 : r;
+}
+
+int device_info_set_override(DeviceInfo *d, const char *sysfs_value) {
+        if (!sysfs_value || streq(sysfs_value, "") || streq(sysfs_value, "(null)"))
+                return replace_str(&d->override, NULL);
+        return replace_str(&d->override, sysfs_value);
+}

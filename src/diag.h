@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "macro.h"
+
+/* Problems found in the policy, each tied to FILE:LINE. Library code collects them; the programs
+ * decide how to print them (stderr, journal). LINE 0 means the whole file. */
+typedef struct Diagnostic {
+        char *file;
+        unsigned line;
+        bool warning;
+        char *message;
+} Diagnostic;
+
+typedef struct Diagnostics {
+        Diagnostic *items;
+        size_t n;
+        size_t n_errors;
+        bool oom; /* a message was lost to memory exhaustion; counts as an error */
+} Diagnostics;
+
+void diagnostics_add(Diagnostics *d, const char *file, unsigned line, bool warning, const char *fmt, ...)
+        _printf_(5, 6);
+#define diag_error(d, file, line, ...) diagnostics_add(d, file, line, false, __VA_ARGS__)
+#define diag_warn(d, file, line, ...) diagnostics_add(d, file, line, true, __VA_ARGS__)
+
+/* Prints "FILE:LINE: message" or "FILE:LINE: warning: message", one per line. */
+void diagnostic_format(const Diagnostic *e, FILE *f);
+void diagnostics_print(const Diagnostics *d, FILE *f);
+bool diagnostics_failed(const Diagnostics *d);
+void diagnostics_clear(Diagnostics *d);

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+
+static int max_level = LOG_INFO;
+static bool prefix_level;
+
+void log_set_max_level(int level) {
+        max_level = level;
+}
+
+int log_get_max_level(void) {
+        return max_level;
+}
+
+/* Under systemd, stderr is a stream to the journal: "<N>" prefixes carry the level. */
+void log_setup(void) {
+        const char *e = getenv("JOURNAL_STREAM"), *lvl = getenv("VFIO_PLATFORM_BIND_LOG_LEVEL");
+        unsigned long dev, ino;
+        struct stat st;
+
+        if (e && sscanf(e, "%lu:%lu", &dev, &ino) == 2 && fstat(STDERR_FILENO, &st) == 0 &&
+            st.st_dev == dev && st.st_ino == ino)
+                prefix_level = true;
+        if (lvl && streq(lvl, "debug"))
+                max_level = LOG_DEBUG;
+}
+
+int log_internal(int level, int error, const char *file, int line, const char *fmt, ...) {
+        int saved = errno, e = error < 0 ? -error : error;
+        va_list ap;
+
+        (void) file;
+        (void) line;
+        if (level <= max_level) {
+                char buf[2048];
+
+                /* %m means the error we were given, not whatever errno happens to be. */
+                errno = e;
+                va_start(ap, fmt);
+                vsnprintf(buf, sizeof buf, fmt, ap);
+                va_end(ap);
+                if (prefix_level)
+                        fprintf(stderr, "<%d>%s\n", level, buf);
+                else
+                        fprintf(stderr, "%s\n", buf);
+        }
+        errno = saved;
+        return e > 0 ? -e : (error < 0 ? error : -EIO);
+}

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Each rule is indexed under one of its keys (its anchor): the device name, the DT path or the
+ * compatibles, as exact values or as the literal prefix of globs. A device then looks up its own
+ * name, path and compatibles, and only the rules found (plus the few that have no usable anchor)
+ * are evaluated, in policy order, so that the first matching rule still wins. Thousands of exact
+ * rules cost a few hash lookups per device.
+ */
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hashmap.h"
+#include "match.h"
+
+#define PREFIX_LENGTHS_MAX 16
+
+typedef struct KeyIndex {
+        IndexMap *exact;
+        IndexMap *prefix;                       /* literal prefix of a glob → rules */
+        size_t prefix_lengths[PREFIX_LENGTHS_MAX];
+        size_t n_prefix_lengths;
+} KeyIndex;
+
+struct MatchIndex {
+        KeyIndex keys[_MATCH_KEY_MAX];
+        uint32_t *scan;                         /* rules without an anchor: always evaluated */
+        size_t n_scan;
+};
+
+static const char * const verdict_table[] = {
+        [VERDICT_NONE] = "none",
+        [VERDICT_BIND] = "bind",
+        [VERDICT_IGNORE] = "ignore",
+};
+
+const char *verdict_to_string(Verdict v) {
+        return v <= VERDICT_IGNORE ? verdict_table[v] : NULL;
+}
+
+bool match_pattern(MatchKey k, const Pattern *p, const char *s) {
+        if (!p->glob)
+                return streq(p->value, s);
+        /* In a DT path, '*' stays within one node name, as in a file name. */
+        return fnmatch(p->value, s, k == MATCH_PATH ? FNM_PATHNAME : 0) == 0;
+}
+
+static bool key_matches(const Rule *r, MatchKey k, const DeviceInfo *d) {
+        for (size_t i = 0; i < r->n_patterns[k]; i++) {
+                const Pattern *p = &r->patterns[k][i];
+
+                switch (k) {
+                case MATCH_COMPATIBLE:
+                        STRV_FOREACH(c, d->compatibles)
+                                if (match_pattern(k, p, *c))
+                                        return true;
+                        break;
+                case MATCH_PATH:
+                        if (d->of_fullname && match_pattern(k, p, d->of_fullname))
+                                return true;
+                        break;
+                default:
+                        if (d->name && match_pattern(k, p, d->name))
+                                return true;
+                }
+        }
+        return false;
+}
+
+MatchKey rule_first_mismatch(const Rule *r, const DeviceInfo *d) {
+        for (MatchKey k = 0; k < _MATCH_KEY_MAX; k++)
+                if (r->n_patterns[k] > 0 && !key_matches(r, k, d))
+                        return k;
+        return _MATCH_KEY_MAX;
+}
+
+bool rule_matches(const Rule *r, const DeviceInfo *d) {
+        return rule_first_mismatch(r, d) == _MATCH_KEY_MAX;
+}
+
+const char *rule_target_driver(const Rule *r, Bus bus) {
+        return r->driver ?: bus_default_driver(bus) ?: bus_default_driver(BUS_PLATFORM);
+}
+
+static void decide_by_rule(const Rule *r, const DeviceInfo *d, Decision *ret) {
+        *ret = (Decision) {
+                .verdict = r->action == RULE_IGNORE ? VERDICT_IGNORE : VERDICT_BIND,
+                .rule = r,
+                .driver = r->action == RULE_IGNORE ? NULL : rule_target_driver(r, d->bus),
+        };
+}
+
+static size_t literal_prefix(const char *s) {
+        return strcspn(s, "*?[");
+}
+
+MatchIndex *match_index_free(MatchIndex *idx) {
+        if (!idx)
+                return NULL;
+        for (MatchKey k = 0; k < _MATCH_KEY_MAX; k++) {
+                index_map_free(idx->keys[k].exact);
+                index_map_free(idx->keys[k].prefix);
+        }
+        free(idx->scan);
+        free(idx);
+        return NULL;
+}
+
+/* The anchor: a key all of whose values are exact, else one whose globs all have a literal
+ * prefix (and whose prefix lengths still fit the table). Device names are the most selective. */
+static int pick_anchor(const MatchIndex *idx, const Rule *r) {
+        static const MatchKey order[] = { MATCH_DEVICE, MATCH_PATH, MATCH_COMPATIBLE };
+        int best = -1;
+
+        for (size_t o = 0; o < ELEMENTSOF(order); o++) {
+                MatchKey k = order[o];
+                const KeyIndex *ki = &idx->keys[k];
+                bool exact = true, usable = r->n_patterns[k] > 0;
+                size_t new_lengths = 0;
+
+                for (size_t i = 0; i < r->n_patterns[k] && usable; i++) {
+                        const Pattern *p = &r->patterns[k][i];
+                        size_t len = literal_prefix(p->value);
+                        bool known = false;
+
+                        if (!p->glob)
+                                continue;
+                        exact = false;
+                        for (size_t j = 0; j < ki->n_prefix_lengths; j++)
+                                known = known || ki->prefix_lengths[j] == len;
+                        new_lengths += !known;
+                        usable = len > 0 && ki->n_prefix_lengths + new_lengths <= PREFIX_LENGTHS_MAX;
+                }
+                if (usable && exact)
+                        return k;
+                if (usable && best < 0)
+                        best = k;
+        }
+        return best;
+}
+
+static int index_rule(MatchIndex *idx, const Rule *r) {
+        int anchor = pick_anchor(idx, r);
+
+        if (anchor < 0) {
+                uint32_t *s = reallocarray(idx->scan, idx->n_scan + 1, sizeof(uint32_t));
+                if (!s)
+                        return -ENOMEM;
+                idx->scan = s;
+                idx->scan[idx->n_scan++] = r->index;
+                return 0;
+        }
+
+        KeyIndex *ki = &idx->keys[anchor];
+        for (size_t i = 0; i < r->n_patterns[anchor]; i++) {
+                const Pattern *p = &r->patterns[anchor][i];
+                int q;
+
+                if (!p->glob) {
+                        q = index_map_add(ki->exact, p->value, strlen(p->value), r->index);
+                } else {
+                        size_t len = literal_prefix(p->value), j;
+
+                        for (j = 0; j < ki->n_prefix_lengths && ki->prefix_lengths[j] != len; j++)
+                                ;
+                        if (j == ki->n_prefix_lengths)
+                                ki->prefix_lengths[ki->n_prefix_lengths++] = len;
+                        q = index_map_add(ki->prefix, p->value, len, r->index);
+                }
+                if (q < 0)
+                        return q;
+        }
+        return 0;
+}
+
+int match_index_build(const Policy *p, MatchIndex **ret) {
+        MatchIndex *idx = calloc(1, sizeof(MatchIndex));
+        int r = 0;
+
+        if (!idx)
+                return -ENOMEM;
+        for (MatchKey k = 0; k < _MATCH_KEY_MAX; k++) {
+                idx->keys[k].exact = index_map_new();
+                idx->keys[k].prefix = index_map_new();
+                if (!idx->keys[k].exact || !idx->keys[k].prefix)
+                        r = -ENOMEM;
+        }
+        for (size_t i = 0; i < p->n_rules && r >= 0; i++)
+                r = index_rule(idx, p->rules[i]);
+        if (r < 0) {
+                match_index_free(idx);
+                return r;
+        }
+        *ret = idx;
+        return 0;
+}
+
+typedef struct Candidates {
+        uint32_t stack[64];
+        uint32_t *items;
+        size_t n, allocated;
+        bool oom;
+} Candidates;
+
+static void candidates_add(Candidates *c, IndexList l) {
+        if (c->n + l.n > c->allocated) {
+                size_t na = (c->n + l.n) * 2;
+                uint32_t *items = c->items == c->stack ? malloc(na * sizeof(uint32_t))
+                                                       : reallocarray(c->items, na, sizeof(uint32_t));
+                if (!items) {
+                        c->oom = true;
+                        return;
+                }
+                if (c->items == c->stack)
+                        memcpy(items, c->stack, c->n * sizeof(uint32_t));
+                c->items = items;
+                c->allocated = na;
+        }
+        memcpy(c->items + c->n, l.items, l.n * sizeof(uint32_t));
+        c->n += l.n;
+}
+
+static void candidates_lookup(Candidates *c, const KeyIndex *ki, const char *s) {
+        size_t len = strlen(s);
+
+        candidates_add(c, index_map_get(ki->exact, s, len));
+        for (size_t j = 0; j < ki->n_prefix_lengths; j++)
+                if (ki->prefix_lengths[j] <= len)
+                        candidates_add(c, index_map_get(ki->prefix, s, ki->prefix_lengths[j]));
+}
+
+static int cmp_u32(const void *a, const void *b) {
+        uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
+        return x < y ? -1 : x > y;
+}
+
+static void decide_linear(const Policy *p, const DeviceInfo *d, Decision *ret) {
+        for (size_t i = 0; i < p->n_rules; i++)
+                if (rule_matches(p->rules[i], d)) {
+                        decide_by_rule(p->rules[i], d, ret);
+                        return;
+                }
+}
+
+void policy_decide(const Policy *p, const DeviceInfo *d, Decision *ret) {
+        const MatchIndex *idx = p->index;
+        Candidates c = { .items = NULL };
+
+        *ret = (Decision) { .verdict = VERDICT_NONE };
+        if (!idx)
+                return decide_linear(p, d, ret);
+
+        c.items = c.stack;
+        c.allocated = ELEMENTSOF(c.stack);
+        if (d->name)
+                candidates_lookup(&c, &idx->keys[MATCH_DEVICE], d->name);
+        if (d->of_fullname)
+                candidates_lookup(&c, &idx->keys[MATCH_PATH], d->of_fullname);
+        STRV_FOREACH(s, d->compatibles)
+                candidates_lookup(&c, &idx->keys[MATCH_COMPATIBLE], *s);
+        candidates_add(&c, (IndexList) { idx->scan, idx->n_scan });
+
+        if (c.oom) {
+                /* Correct, only slower. */
+                if (c.items != c.stack)
+                        free(c.items);
+                return decide_linear(p, d, ret);
+        }
+        if (c.n > 1)
+                qsort(c.items, c.n, sizeof(uint32_t), cmp_u32);
+        for (size_t i = 0; i < c.n; i++) {
+                const Rule *r;
+
+                if (i > 0 && c.items[i] == c.items[i - 1])
+                        continue;
+                r = p->rules[c.items[i]];
+                if (rule_matches(r, d)) {
+                        decide_by_rule(r, d, ret);
+                        break;
+                }
+        }
+        if (c.items != c.stack)
+                free(c.items);
+}

@@ -1,0 +1,513 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The policy parser. inih splits "key = value" lines, but how a distribution built inih (line
+ * length, multi-line entries, comment prefixes, BOM handling, handler signature) must not change
+ * what a policy means. So our reader hands inih only canonical lines that every build parses the
+ * same way: comments, surrounding whitespace and BOM already stripped, section headers and
+ * "key=value" pairs. Anything malformed is reported here with its line number and inih gets an
+ * empty line instead. A value too long for the build's line buffer is passed by reference.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "match.h"
+#include "policy.h"
+#include "strv.h"
+#include "validate.h"
+
+static const char * const match_key_table[_MATCH_KEY_MAX] = {
+        [MATCH_COMPATIBLE] = "compatible",
+        [MATCH_PATH] = "path",
+        [MATCH_DEVICE] = "device",
+};
+
+static const char * const rule_action_table[_RULE_ACTION_MAX] = {
+        [RULE_BIND] = "bind",
+        [RULE_IGNORE] = "ignore",
+};
+
+const char *match_key_to_string(MatchKey k) {
+        return k >= 0 && k < _MATCH_KEY_MAX ? match_key_table[k] : NULL;
+}
+
+const char *rule_action_to_string(RuleAction a) {
+        return a >= 0 && a < _RULE_ACTION_MAX ? rule_action_table[a] : NULL;
+}
+
+static Rule *rule_free(Rule *r) {
+        if (!r)
+                return NULL;
+        free(r->name);
+        free(r->driver);
+        for (MatchKey k = 0; k < _MATCH_KEY_MAX; k++) {
+                for (size_t i = 0; i < r->n_patterns[k]; i++)
+                        free(r->patterns[k][i].value);
+                free(r->patterns[k]);
+        }
+        free(r);
+        return NULL;
+}
+
+Policy *policy_new(void) {
+        return calloc(1, sizeof(Policy));
+}
+
+Policy *policy_free(Policy *p) {
+        if (!p)
+                return NULL;
+        match_index_free(p->index);
+        for (size_t i = 0; i < p->n_rules; i++)
+                rule_free(p->rules[i]);
+        free(p->rules);
+        strv_free(p->files);
+        free(p);
+        return NULL;
+}
+
+typedef struct Parser {
+        Policy *policy;
+        Diagnostics *diag;
+        FILE *f;
+        const char *file;       /* the copy owned by the policy */
+        unsigned line;
+        char *raw;              /* getline() buffer */
+        size_t raw_size;
+        char **long_values;     /* values passed to inih by reference */
+        Rule *rule;             /* the section being read; NULL outside any, or when invalid */
+        size_t errors_at_section;  /* d->n_errors when the section began */
+        bool in_section;
+        bool oom;
+} Parser;
+
+static bool is_blank(char c) {
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+static char *strip(char *s) {
+        char *e;
+
+        while (is_blank(*s))
+                s++;
+        e = s + strlen(s);
+        while (e > s && is_blank(e[-1]))
+                *--e = '\0';
+        return s;
+}
+
+/* '#' or ';' at the start of a line or after whitespace starts a comment. */
+static void strip_comment(char *s) {
+        for (char *p = s; *p; p++)
+                if ((*p == '#' || *p == ';') && (p == s || is_blank(p[-1]))) {
+                        *p = '\0';
+                        return;
+                }
+}
+
+static Rule *policy_find_rule(const Policy *p, const char *name) {
+        for (size_t i = 0; i < p->n_rules; i++)
+                if (streq(p->rules[i]->name, name))
+                        return p->rules[i];
+        return NULL;
+}
+
+static void parser_end_section(Parser *ps) {
+        Rule *r = ps->rule;
+        bool any = false;
+
+        if (!r)
+                return;
+        for (MatchKey k = 0; k < _MATCH_KEY_MAX; k++)
+                any = any || r->n_patterns[k] > 0;
+        /* A rejected line in the section already explains why the rule is incomplete. */
+        if (!any && ps->diag->n_errors == ps->errors_at_section)
+                diag_error(ps->diag, ps->file, r->line,
+                           "rule '%s' has no match key: it needs compatible=, path= or device=", r->name);
+        ps->rule = NULL;
+}
+
+static void parser_begin_section(Parser *ps, const char *name) {
+        Rule *r, **rules, *first;
+
+        parser_end_section(ps);
+        ps->in_section = true;
+        ps->errors_at_section = ps->diag->n_errors;
+
+        if (!rule_name_is_valid(name)) {
+                diag_error(ps->diag, ps->file, ps->line,
+                           "invalid rule name '%s': use 1-%d characters of A-Z a-z 0-9 _ . : @ + -",
+                           name, RULE_NAME_MAX);
+                return;
+        }
+        first = policy_find_rule(ps->policy, name);
+        if (first) {
+                diag_error(ps->diag, ps->file, ps->line, "duplicate rule name '%s', first defined at %s:%u",
+                           name, first->file, first->line);
+                return;
+        }
+
+        r = calloc(1, sizeof(Rule));
+        rules = reallocarray(ps->policy->rules, ps->policy->n_rules + 1, sizeof(Rule *));
+        if (rules)
+                ps->policy->rules = rules;
+        if (!r || !rules || !(r->name = strdup(name))) {
+                free(r);
+                ps->oom = true;
+                return;
+        }
+        r->file = ps->file;
+        r->line = ps->line;
+        r->index = ps->policy->n_rules;
+        ps->policy->rules[ps->policy->n_rules++] = r;
+        ps->rule = r;
+}
+
+/* Validates one raw line and turns it into what inih gets in @buf (at most @size bytes). */
+static void parser_canonicalize(Parser *ps, char *line, size_t len, char *buf, size_t size) {
+        char *s, *eq, *key, *value;
+
+        buf[0] = '\0';
+
+        if (len > POLICY_LINE_MAX) {
+                diag_error(ps->diag, ps->file, ps->line, "line too long (%zu bytes, at most %d)",
+                           len, POLICY_LINE_MAX);
+                return;
+        }
+        if (strlen(line) != len) {
+                diag_error(ps->diag, ps->file, ps->line, "binary data (a NUL byte): not a policy file");
+                return;
+        }
+        if (!utf8_is_valid(line, len)) {
+                diag_error(ps->diag, ps->file, ps->line, "invalid UTF-8");
+                return;
+        }
+        if (ps->line == 1 && strncmp(line, "\xef\xbb\xbf", 3) == 0)
+                line += 3;
+        for (const char *c = line; *c; c++)
+                if ((unsigned char) *c < ' ' && !is_blank(*c)) {
+                        diag_error(ps->diag, ps->file, ps->line, "control character 0x%02x: not a policy file",
+                                   (unsigned) (unsigned char) *c);
+                        return;
+                }
+
+        strip_comment(line);
+        s = strip(line);
+        if (*s == '\0')
+                return;
+
+        if (*s == '[') {
+                size_t n = strlen(s);
+
+                if (s[n - 1] != ']') {
+                        diag_error(ps->diag, ps->file, ps->line, "section header without closing ']'");
+                        ps->rule = NULL; /* do not lend the following keys to the previous rule */
+                        ps->in_section = true;
+                        return;
+                }
+                s[n - 1] = '\0';
+                parser_begin_section(ps, strip(s + 1));
+                /* inih needs no section: the rule is tracked here, with its own line number. */
+                return;
+        }
+
+        eq = strchr(s, '=');
+        if (!eq) {
+                diag_error(ps->diag, ps->file, ps->line, "expected 'key = value' or '[rule-name]', got '%s'", s);
+                return;
+        }
+        *eq = '\0';
+        key = strip(s);
+        value = strip(eq + 1);
+        if (*key == '\0') {
+                diag_error(ps->diag, ps->file, ps->line, "missing key before '='");
+                return;
+        }
+        if (strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != strlen(key)) {
+                diag_error(ps->diag, ps->file, ps->line,
+                           "unknown key '%s': use compatible, path, device, action or driver", key);
+                return;
+        }
+        if (!ps->in_section) {
+                diag_error(ps->diag, ps->file, ps->line, "key '%s' outside of a [rule] section", key);
+                return;
+        }
+        if (!ps->rule) /* the section itself was bad and has been reported */
+                return;
+        if (*value == '\0') {
+                diag_error(ps->diag, ps->file, ps->line, "empty value for '%s'", key);
+                return;
+        }
+
+        if (strlen(key) + 1 + strlen(value) + 2 <= size) {
+                snprintf(buf, size, "%s=%s", key, value);
+                return;
+        }
+        /* Too long for this build of inih: hand over "\x01INDEX" and keep the value here. */
+        size_t idx = strv_length(ps->long_values);
+        if (strv_extend(&ps->long_values, value) < 0) {
+                ps->oom = true;
+                return;
+        }
+        if ((size_t) snprintf(buf, size, "%s=\001%zu", key, idx) >= size) {
+                diag_error(ps->diag, ps->file, ps->line, "key '%s' is unknown", key);
+                buf[0] = '\0';
+        }
+}
+
+static char *parser_reader(char *buf, int size, void *userdata) {
+        Parser *ps = userdata;
+        ssize_t n;
+
+        n = getline(&ps->raw, &ps->raw_size, ps->f);
+        if (n < 0) {
+                if (ferror(ps->f))
+                        diag_error(ps->diag, ps->file, 0, "read error: %s", strerror(errno));
+                return NULL;
+        }
+        ps->line++;
+        if (n > 0 && ps->raw[n - 1] == '\n')
+                ps->raw[--n] = '\0';
+        parser_canonicalize(ps, ps->raw, (size_t) n, buf, (size_t) size);
+        return buf;
+}
+
+static int add_pattern(Parser *ps, MatchKey k, const char *value) {
+        Rule *r = ps->rule;
+        const char *problem;
+        Pattern *pats;
+
+        switch (k) {
+        case MATCH_COMPATIBLE:
+                problem = compatible_check(value);
+                break;
+        case MATCH_PATH:
+                problem = dt_path_check(value);
+                break;
+        default:
+                problem = device_pattern_check(value);
+        }
+        if (problem) {
+                diag_error(ps->diag, ps->file, ps->line, "invalid %s '%s': %s",
+                           match_key_to_string(k), value, problem);
+                return 0;
+        }
+        if (r->n_patterns[k] >= RULE_VALUES_MAX) {
+                diag_error(ps->diag, ps->file, ps->line, "too many values for '%s' (at most %d)",
+                           match_key_to_string(k), RULE_VALUES_MAX);
+                return 0;
+        }
+        for (size_t i = 0; i < r->n_patterns[k]; i++)
+                if (streq(r->patterns[k][i].value, value)) {
+                        diag_warn(ps->diag, ps->file, ps->line, "%s '%s' repeats line %u, ignoring",
+                                  match_key_to_string(k), value, r->patterns[k][i].line);
+                        return 0;
+                }
+
+        pats = reallocarray(r->patterns[k], r->n_patterns[k] + 1, sizeof(Pattern));
+        if (!pats)
+                return -ENOMEM;
+        r->patterns[k] = pats;
+        pats[r->n_patterns[k]] = (Pattern) {
+                .value = strdup(value),
+                .glob = glob_has_magic(value),
+                .line = ps->line,
+        };
+        if (!pats[r->n_patterns[k]].value)
+                return -ENOMEM;
+        r->n_patterns[k]++;
+        return 0;
+}
+
+static void set_action(Parser *ps, const char *value) {
+        Rule *r = ps->rule;
+
+        if (r->action_line > 0) {
+                diag_error(ps->diag, ps->file, ps->line, "'action' set twice in rule '%s' (first at line %u)",
+                           r->name, r->action_line);
+                return;
+        }
+        r->action_line = ps->line;
+        for (RuleAction a = 0; a < _RULE_ACTION_MAX; a++)
+                if (streq(value, rule_action_table[a])) {
+                        r->action = a;
+                        return;
+                }
+        diag_error(ps->diag, ps->file, ps->line, "unknown action '%s': use 'bind' or 'ignore'", value);
+}
+
+static int set_driver(Parser *ps, const char *value) {
+        Rule *r = ps->rule;
+
+        if (r->driver_line > 0) {
+                diag_error(ps->diag, ps->file, ps->line, "'driver' set twice in rule '%s' (first at line %u)",
+                           r->name, r->driver_line);
+                return 0;
+        }
+        r->driver_line = ps->line;
+        if (!driver_name_is_valid(value)) {
+                diag_error(ps->diag, ps->file, ps->line,
+                           "invalid driver name '%s': use 1-%d characters of A-Z a-z 0-9 _ . + -",
+                           value, DRIVER_NAME_MAX);
+                return 0;
+        }
+        r->driver = strdup(value);
+        return r->driver ? 0 : -ENOMEM;
+}
+
+static int parser_handler(void *userdata, const char *section, const char *key, const char *value) {
+        Parser *ps = userdata;
+        int r = 0;
+
+        (void) section;
+        if (!key || !ps->rule) /* a build that reports new sections, or a bad section */
+                return 1;
+        if (value && value[0] == '\001') {
+                size_t idx = strtoul(value + 1, NULL, 10);
+                if (idx >= strv_length(ps->long_values))
+                        return 0;
+                value = ps->long_values[idx];
+        }
+        if (!value)
+                return 0;
+
+        if (streq(key, "action"))
+                set_action(ps, value);
+        else if (streq(key, "driver"))
+                r = set_driver(ps, value);
+        else {
+                MatchKey k;
+
+                for (k = 0; k < _MATCH_KEY_MAX; k++)
+                        if (streq(key, match_key_table[k]))
+                                break;
+                if (k < _MATCH_KEY_MAX)
+                        r = add_pattern(ps, k, value);
+                else
+                        diag_error(ps->diag, ps->file, ps->line,
+                                   "unknown key '%s': use compatible, path, device, action or driver", key);
+        }
+        if (r < 0)
+                ps->oom = true;
+        return 1;
+}
+
+/* Messages of one file in line order: a rule's "no match key" is found at its end. */
+static void sort_by_line(Diagnostics *d, size_t start) {
+        for (size_t i = start + 1; i < d->n; i++) {
+                Diagnostic e = d->items[i];
+                size_t j = i;
+
+                for (; j > start && d->items[j - 1].line > e.line; j--)
+                        d->items[j] = d->items[j - 1];
+                d->items[j] = e;
+        }
+}
+
+int policy_parse_file(Policy *p, FILE *f, const char *filename, Diagnostics *d) {
+        Parser ps = { .policy = p, .diag = d, .f = f };
+        size_t first = d->n;
+        int r;
+
+        if (strv_extend(&p->files, filename) < 0)
+                return -ENOMEM;
+        ps.file = p->files[strv_length(p->files) - 1];
+
+        r = ini_parse_stream(parser_reader, &ps, parser_handler, &ps);
+        if (r == -2)
+                ps.oom = true;
+        else if (r > 0 && r != (int) ps.line)
+                /* Every line we hand over is well-formed; still, never drop inih's word silently. */
+                diag_error(d, ps.file, (unsigned) r, "syntax error");
+        parser_end_section(&ps);
+        sort_by_line(d, first);
+
+        free(ps.raw);
+        strv_free(ps.long_values);
+        return ps.oom ? -ENOMEM : 0;
+}
+
+int policy_parse_string(Policy *p, const char *text, size_t len, const char *filename, Diagnostics *d) {
+        _cleanup_fclose_ FILE *f = NULL;
+
+        if (len == 0) /* fmemopen() refuses empty buffers */
+                return strv_extend(&p->files, filename);
+        f = fmemopen((void *) text, len, "r");
+        if (!f)
+                return -errno;
+        return policy_parse_file(p, f, filename, d);
+}
+
+/* @a matches every device that @b matches, for this key: each value of @b is covered by a value
+ * of @a, equal or a glob that matches it. */
+static bool rule_has_keys(const Rule *r) {
+        for (MatchKey k = 0; k < _MATCH_KEY_MAX; k++)
+                if (r->n_patterns[k] > 0)
+                        return true;
+        return false;
+}
+
+static bool key_covers(const Rule *a, const Rule *b, MatchKey k) {
+        if (a->n_patterns[k] == 0)
+                return true; /* @a does not look at this key */
+        if (b->n_patterns[k] == 0)
+                return false;
+        for (size_t j = 0; j < b->n_patterns[k]; j++) {
+                const Pattern *pb = &b->patterns[k][j];
+                bool covered = false;
+
+                for (size_t i = 0; i < a->n_patterns[k] && !covered; i++) {
+                        const Pattern *pa = &a->patterns[k][i];
+                        covered = streq(pa->value, pb->value) ||
+                                  (pa->glob && !pb->glob && match_pattern(k, pa, pb->value));
+                }
+                if (!covered)
+                        return false;
+        }
+        return true;
+}
+
+static void warn_shadowed(Policy *p, Diagnostics *d) {
+        for (size_t j = 1; j < p->n_rules; j++) {
+                const Rule *b = p->rules[j];
+
+                if (!rule_has_keys(b)) /* already an error */
+                        continue;
+                for (size_t i = 0; i < j; i++) {
+                        const Rule *a = p->rules[i];
+                        bool covers = rule_has_keys(a);
+
+                        for (MatchKey k = 0; k < _MATCH_KEY_MAX && covers; k++)
+                                covers = key_covers(a, b, k);
+                        if (!covers)
+                                continue;
+                        diag_warn(d, b->file, b->line,
+                                  "rule '%s' can never match: rule '%s' at %s:%u matches every device it matches",
+                                  b->name, a->name, a->file, a->line);
+                        break;
+                }
+        }
+}
+
+int policy_finalize(Policy *p, Diagnostics *d) {
+        warn_shadowed(p, d);
+        match_index_free(p->index);
+        return match_index_build(p, &p->index);
+}
+
+void policy_dump(const Policy *p, FILE *f) {
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const Rule *r = p->rules[i];
+
+                fprintf(f, "%s# %s:%u\n[%s]\n", i > 0 ? "\n" : "", r->file, r->line, r->name);
+                for (MatchKey k = 0; k < _MATCH_KEY_MAX; k++)
+                        for (size_t j = 0; j < r->n_patterns[k]; j++)
+                                fprintf(f, "%s = %s\n", match_key_to_string(k), r->patterns[k][j].value);
+                fprintf(f, "action = %s\n", rule_action_to_string(r->action));
+                if (r->action == RULE_BIND && r->driver)
+                        fprintf(f, "driver = %s\n", r->driver);
+                else if (r->action == RULE_BIND)
+                        fputs("# driver: vfio-platform, or vfio-amba for AMBA devices\n", f);
+        }
+}
