@@ -1,0 +1,1 @@
+# udev rule generator, units, initramfs hooks: fragment of Makefile.am

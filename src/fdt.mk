@@ -1,0 +1,1 @@
+# Device tree reader (check --fdt): fragment of Makefile.am
