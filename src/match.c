@@ -203,6 +203,8 @@ typedef struct Candidates {
 } Candidates;
 
 static void candidates_add(Candidates *c, IndexList l) {
+        if (l.n == 0)
+                return;
         if (c->n + l.n > c->allocated) {
                 size_t na = (c->n + l.n) * 2;
                 uint32_t *items = c->items == c->stack ? malloc(na * sizeof(uint32_t))
