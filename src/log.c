@@ -5,10 +5,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <systemd/sd-journal.h>
+
 #include "log.h"
+#include "policy.h"
 
 static int max_level = LOG_INFO;
 static bool prefix_level;
+static bool to_journal;
 
 void log_set_max_level(int level) {
         max_level = level;
@@ -26,7 +30,7 @@ void log_setup(void) {
 
         if (e && sscanf(e, "%lu:%lu", &dev, &ino) == 2 && fstat(STDERR_FILENO, &st) == 0 &&
             st.st_dev == dev && st.st_ino == ino)
-                prefix_level = true;
+                prefix_level = to_journal = true;
         if (lvl && streq(lvl, "debug"))
                 max_level = LOG_DEBUG;
 }
@@ -52,4 +56,34 @@ int log_internal(int level, int error, const char *file, int line, const char *f
         }
         errno = saved;
         return e > 0 ? -e : (error < 0 ? error : -EIO);
+}
+
+int log_device_internal(int level, int error, const char *bus, const char *device, const Rule *rule,
+                        const char *fmt, ...) {
+        int saved = errno, e = error < 0 ? -error : error;
+        char msg[2048];
+        va_list ap;
+
+        if (level > max_level)
+                goto finish;
+        errno = e;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+
+        if (!to_journal) {
+                fprintf(stderr, "%s: %s\n", device, msg);
+                goto finish;
+        }
+        if (rule)
+                sd_journal_send("MESSAGE=%s: %s", device, msg, "PRIORITY=%d", level,
+                                "VFIO_PLATFORM_DEVICE=%s", device, "VFIO_PLATFORM_BUS=%s", bus,
+                                "VFIO_PLATFORM_RULE=%s", rule->name, "VFIO_PLATFORM_RULE_FILE=%s", rule->file,
+                                "VFIO_PLATFORM_RULE_LINE=%u", rule->line, "ERRNO=%d", e, NULL);
+        else
+                sd_journal_send("MESSAGE=%s: %s", device, msg, "PRIORITY=%d", level,
+                                "VFIO_PLATFORM_DEVICE=%s", device, "VFIO_PLATFORM_BUS=%s", bus, "ERRNO=%d", e, NULL);
+finish:
+        errno = saved;
+        return e > 0 ? -e : -EIO;
 }

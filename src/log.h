@@ -25,3 +25,14 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 #define log_warning_errno(e, ...) log_full_errno(LOG_WARNING, e, __VA_ARGS__)
 #define log_error_errno(e, ...) log_full_errno(LOG_ERR, e, __VA_ARGS__)
 #define log_oom() log_error_errno(-ENOMEM, "Out of memory.")
+
+/* A message about one device, with the device, its bus, the rule and its origin as structured
+ * journal fields when logging to the journal; "NAME: message" on stderr otherwise. @rule may be
+ * NULL. */
+typedef struct Rule Rule;
+int log_device_internal(int level, int error, const char *bus, const char *device, const Rule *rule,
+                        const char *fmt, ...) _printf_(6, 7);
+#define log_device_full_errno(level, error, bus, device, rule, ...) \
+        log_device_internal(level, error, bus, device, rule, __VA_ARGS__)
+#define log_device(level, bus, device, rule, ...) \
+        (void) log_device_internal(level, 0, bus, device, rule, __VA_ARGS__)

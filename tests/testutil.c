@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "macro.h"
 #include "testutil.h"
@@ -107,4 +108,77 @@ int tu_run(Suite *s) {
         failed = srunner_ntests_failed(sr);
         srunner_free(sr);
         return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+static void tu_symlink(const char *target, const char *root, const char *rel) {
+        _cleanup_free_ char *p = NULL;
+
+        ck_assert_int_ge(asprintf(&p, "%s/%s", root, rel), 0);
+        unlink(p);
+        ck_assert_msg(symlink(target, p) == 0, "symlink %s: %s", p, strerror(errno));
+}
+
+void tu_sysfs_bus(const char *root, const char *bus) {
+        _cleanup_free_ char *p = NULL;
+
+        ck_assert_int_ge(asprintf(&p, "sys/bus/%s/devices", bus), 0);
+        tu_mkdir_p(root, p);
+        free(p);
+        ck_assert_int_ge(asprintf(&p, "sys/bus/%s/drivers_probe", bus), 0);
+        tu_write(root, p, "");
+}
+
+void tu_sysfs_driver(const char *root, const char *bus, const char *driver) {
+        _cleanup_free_ char *p = NULL;
+
+        tu_sysfs_bus(root, bus);
+        ck_assert_int_ge(asprintf(&p, "sys/bus/%s/drivers/%s/bind", bus, driver), 0);
+        tu_write(root, p, "");
+        free(p);
+        ck_assert_int_ge(asprintf(&p, "sys/bus/%s/drivers/%s/unbind", bus, driver), 0);
+        tu_write(root, p, "");
+}
+
+void tu_sysfs_device(const char *root, const char *bus, const char *name, const char *uevent, const char *driver,
+                     int iommu_group) {
+        _cleanup_free_ char *dir = NULL, *p = NULL, *t = NULL;
+
+        tu_sysfs_bus(root, bus);
+        ck_assert_int_ge(asprintf(&dir, "sys/devices/platform/%s", name), 0);
+        ck_assert_int_ge(asprintf(&p, "%s/uevent", dir), 0);
+        tu_write(root, p, uevent);
+        free(p);
+        ck_assert_int_ge(asprintf(&p, "%s/driver_override", dir), 0);
+        tu_write(root, p, "(null)\n");
+        free(p);
+        ck_assert_int_ge(asprintf(&p, "sys/bus/%s/devices/%s", bus, name), 0);
+        ck_assert_int_ge(asprintf(&t, "../../../devices/platform/%s", name), 0);
+        tu_symlink(t, root, p);
+        if (driver) {
+                free(p);
+                free(t);
+                tu_sysfs_driver(root, bus, driver);
+                ck_assert_int_ge(asprintf(&p, "%s/driver", dir), 0);
+                ck_assert_int_ge(asprintf(&t, "../../../bus/%s/drivers/%s", bus, driver), 0);
+                tu_symlink(t, root, p);
+        }
+        if (iommu_group >= 0) {
+                free(p);
+                free(t);
+                ck_assert_int_ge(asprintf(&p, "sys/kernel/iommu_groups/%d", iommu_group), 0);
+                tu_mkdir_p(root, p);
+                free(p);
+                ck_assert_int_ge(asprintf(&p, "%s/iommu_group", dir), 0);
+                ck_assert_int_ge(asprintf(&t, "../../../kernel/iommu_groups/%d", iommu_group), 0);
+                tu_symlink(t, root, p);
+        }
+}
+
+char *tu_read_at(const char *root, const char *rel) {
+        _cleanup_free_ char *p = NULL;
+
+        ck_assert_int_ge(asprintf(&p, "%s/%s", root, rel), 0);
+        if (access(p, F_OK) < 0)
+                return NULL;
+        return tu_read(p);
 }

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* vfio-platform-bindd: keeps the devices the policy selects on their target driver. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "log.h"
+#include "manager.h"
+#include "strv.h"
+
+static void help(void) {
+        printf("Usage: %s [OPTIONS]\n\n"
+               "Bind the platform devices that the policy in /etc/vfio-platform-bind.d/ selects\n"
+               "to their target driver, at start and on every uevent.\n\n"
+               "  -h --help                 Show this help\n"
+               "     --version              Show the version\n"
+               "     --root=DIR             Take every path (policy, /sys, /run) under DIR\n"
+               "     --policy=FILE          Read this policy file instead of the directories\n"
+               "                            (may be repeated)\n"
+               "     --no-load-modules      Never load a target driver's module\n"
+               "     --keep-on-reload       Leave devices that a new policy no longer selects\n"
+               "                            on their driver instead of restoring them\n"
+               "     --write-timeout=SEC    Abandon a sysfs write after SEC seconds (10)\n"
+               "     --verify-timeout=SEC   Wait up to SEC seconds for a probe to show (0.5)\n"
+               "     --log-level=LEVEL      debug, info, notice, warning or err (info)\n",
+               program_invocation_short_name);
+}
+
+static int parse_seconds(const char *s, uint64_t *ret) {
+        char *end;
+        double v;
+
+        errno = 0;
+        v = strtod(s, &end);
+        if (errno || end == s || *end || !isfinite(v) || v < 0 || v > 3600)
+                return -EINVAL;
+        *ret = (uint64_t) (v * 1e6);
+        return 0;
+}
+
+static int parse_level(const char *s) {
+        static const char * const levels[] = {
+                [LOG_ERR] = "err", [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice",
+                [LOG_INFO] = "info", [LOG_DEBUG] = "debug",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(levels); i++)
+                if (levels[i] && streq(levels[i], s))
+                        return (int) i;
+        return -EINVAL;
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        if (si->ssi_signo == SIGHUP) {
+                log_info("Reloading the policy (SIGHUP).");
+                (void) manager_reload(m);
+                return 0;
+        }
+        log_info("Exiting on signal %u; bindings stay.", si->ssi_signo);
+        return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+static int run(const Root *root, const EngineConfig *config, bool keep, char **policy_files) {
+        Manager *m = NULL;
+        sigset_t mask;
+        int r;
+
+        r = manager_new(root, config, keep, policy_files, &m);
+        if (r < 0)
+                return r;
+        r = manager_load_policy(m);
+        if (r < 0)
+                goto finish;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        for (int sig = SIGHUP; sig <= SIGTERM; sig++)
+                if (sigismember(&mask, sig) == 1 && (r = sd_event_add_signal(m->event, NULL, sig, on_signal, m)) < 0) {
+                        log_error_errno(r, "Failed to watch signal %d: %m", sig);
+                        goto finish;
+                }
+        r = sd_event_set_watchdog(m->event, true);
+        if (r < 0)
+                log_warning_errno(r, "Failed to enable the watchdog: %m, ignoring");
+
+        /* Listen first, then enumerate: a device that appears in between is not missed. */
+        r = manager_start_monitor(m);
+        if (r < 0)
+                goto finish;
+        manager_coldplug(m);
+        manager_notify_status(m, "READY=1");
+        log_info("Ready: %s.", m->last_status);
+
+        r = sd_event_loop(m->event);
+        if (r < 0)
+                log_error_errno(r, "Event loop failed: %m");
+        (void) sd_notify(false, "STOPPING=1");
+finish:
+        manager_free(m);
+        return r;
+}
+
+int main(int argc, char *argv[]) {
+        enum { ARG_VERSION = 0x100, ARG_ROOT, ARG_POLICY, ARG_NO_LOAD, ARG_KEEP, ARG_WRITE_TIMEOUT,
+               ARG_VERIFY_TIMEOUT, ARG_LOG_LEVEL };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "root", required_argument, NULL, ARG_ROOT },
+                { "policy", required_argument, NULL, ARG_POLICY },
+                { "no-load-modules", no_argument, NULL, ARG_NO_LOAD },
+                { "keep-on-reload", no_argument, NULL, ARG_KEEP },
+                { "write-timeout", required_argument, NULL, ARG_WRITE_TIMEOUT },
+                { "verify-timeout", required_argument, NULL, ARG_VERIFY_TIMEOUT },
+                { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                {}
+        };
+        EngineConfig config = ENGINE_CONFIG_DEFAULT;
+        _cleanup_strv_free_ char **policy_files = NULL;
+        Root root = { .fd = -EBADF, .path = "/" };
+        bool keep = false;
+        int opt, r;
+
+        log_setup();
+        while ((opt = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (opt) {
+                case 'h':
+                        help();
+                        return EXIT_SUCCESS;
+                case ARG_VERSION:
+                        puts(PACKAGE_STRING);
+                        return EXIT_SUCCESS;
+                case ARG_ROOT:
+                        root.path = optarg;
+                        break;
+                case ARG_POLICY:
+                        if (strv_extend(&policy_files, optarg) < 0)
+                                return log_oom(), EXIT_FAILURE;
+                        break;
+                case ARG_NO_LOAD:
+                        config.load_modules = false;
+                        break;
+                case ARG_KEEP:
+                        keep = true;
+                        break;
+                case ARG_WRITE_TIMEOUT:
+                case ARG_VERIFY_TIMEOUT:
+                        if (parse_seconds(optarg, opt == ARG_WRITE_TIMEOUT ? &config.write_timeout_usec
+                                                                           : &config.verify_timeout_usec) < 0) {
+                                log_error("Invalid number of seconds: %s", optarg);
+                                return 2;
+                        }
+                        break;
+                case ARG_LOG_LEVEL:
+                        r = parse_level(optarg);
+                        if (r < 0) {
+                                log_error("Unknown log level: %s", optarg);
+                                return 2;
+                        }
+                        log_set_max_level(r);
+                        break;
+                default:
+                        return 2;
+                }
+        if (optind < argc) {
+                log_error("This program takes no arguments; see --help.");
+                return 2;
+        }
+
+        root.fd = open(root.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (root.fd < 0) {
+                log_error_errno(errno, "Cannot open root directory %s: %m", root.path);
+                return 2;
+        }
+        r = run(&root, &config, keep, policy_files);
+        close(root.fd);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

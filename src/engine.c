@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+#include "diagnose.h"
+#include "engine.h"
+#include "state.h"
+
+static const char * const bind_status_table[_BIND_STATUS_MAX] = {
+        [BIND_ALREADY] = "already",
+        [BIND_DONE] = "bound",
+        [BIND_FAILED] = "failed",
+        [BIND_GONE] = "gone",
+        [BIND_TIMEOUT] = "timeout",
+};
+
+const char *bind_status_to_string(BindStatus s) {
+        return s < _BIND_STATUS_MAX ? bind_status_table[s] : NULL;
+}
+
+int engine_init(Engine *e, int root_fd, const EngineConfig *config, bool with_state) {
+        struct utsname u;
+        int r;
+
+        *e = (Engine) { .sysfs.fd = -EBADF, .state_fd = -EBADF, .config = *config };
+        r = sysfs_open(root_fd, &e->sysfs);
+        if (r < 0)
+                return r;
+        if (with_state) {
+                r = state_open(root_fd, true, &e->state_fd);
+                if (r < 0)
+                        goto fail;
+        }
+        r = worker_new(&e->worker);
+        if (r < 0)
+                goto fail;
+        if (config->load_modules) {
+                r = modules_new(&e->modules);
+                if (r < 0)
+                        goto fail;
+        }
+        if (config->kernel_release)
+                snprintf(e->kernel_release, sizeof e->kernel_release, "%s", config->kernel_release);
+        else if (uname(&u) == 0)
+                snprintf(e->kernel_release, sizeof e->kernel_release, "%s", u.release);
+        return 0;
+fail:
+        engine_done(e);
+        return r;
+}
+
+void engine_done(Engine *e) {
+        modules_free(e->modules);
+        worker_free(e->worker);
+        if (e->state_fd >= 0)
+                close(e->state_fd);
+        sysfs_close(&e->sysfs);
+        *e = (Engine) { .sysfs.fd = -EBADF, .state_fd = -EBADF };
+}
+
+_printf_(4, 5) static int report(BindReport *rep, BindStatus status, int error, const char *fmt, ...) {
+        va_list ap;
+
+        rep->status = status;
+        rep->error = error;
+        rep->reason[0] = '\0';
+        if (fmt) {
+                va_start(ap, fmt);
+                vsnprintf(rep->reason, sizeof rep->reason, fmt, ap);
+                va_end(ap);
+        }
+        return 0;
+}
+
+/* A failed write: the device may have gone, the write may have hung, or sysfs said no. */
+static int report_write(BindReport *rep, int r, const char *what, const char *value) {
+        if (r == -ENODEV)
+                return report(rep, BIND_GONE, r, "the device went away while writing %s", what);
+        if (r == -ETIME)
+                return report(rep, BIND_TIMEOUT, r, "writing '%s' to %s did not return in time; abandoned", value, what);
+        return report(rep, BIND_FAILED, r, "writing '%s' to %s failed: %s", value, what, strerror(-r));
+}
+
+static int write_dev(Engine *e, BindReport *rep, const DeviceInfo *d, const char *attr, const char *value) {
+        _cleanup_close_ int fd = sysfs_open_device(&e->sysfs, d->bus, d->name);
+
+        if (fd < 0)
+                return fd;
+        rep->writes++;
+        return worker_write(e->worker, fd, attr, value, e->config.write_timeout_usec);
+}
+
+static int write_driver(Engine *e, BindReport *rep, Bus bus, const char *driver, const char *attr, const char *value) {
+        _cleanup_close_ int fd = sysfs_open_driver(&e->sysfs, bus, driver);
+
+        if (fd < 0)
+                return fd == -ENOENT ? -ENODEV : fd;
+        rep->writes++;
+        return worker_write(e->worker, fd, attr, value, e->config.write_timeout_usec);
+}
+
+static int write_probe(Engine *e, BindReport *rep, const DeviceInfo *d) {
+        _cleanup_close_ int fd = sysfs_open_bus(&e->sysfs, d->bus);
+
+        if (fd < 0)
+                return fd;
+        rep->writes++;
+        return worker_write(e->worker, fd, "drivers_probe", d->name, e->config.write_timeout_usec);
+}
+
+static void sleep_usec(uint64_t usec) {
+        struct timespec ts = { .tv_sec = usec / 1000000, .tv_nsec = (usec % 1000000) * 1000 };
+
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                ;
+}
+
+/* Probing is synchronous for most drivers, but a driver may ask for asynchronous probing: look
+ * again, backing off, for a bounded time. */
+static int wait_for_driver(Engine *e, DeviceInfo *d, const char *driver) {
+        uint64_t waited = 0, step = 1000;
+
+        for (;;) {
+                int r = sysfs_refresh_device(&e->sysfs, d);
+                if (r < 0)
+                        return r;
+                if (streq_ptr(d->driver, driver))
+                        return 1;
+                if (waited >= e->config.verify_timeout_usec)
+                        return 0;
+                sleep_usec(step);
+                waited += step;
+                step = step * 2 > 100000 ? 100000 : step * 2;
+        }
+}
+
+static int read_bool_param(Engine *e, const char *module, const char *param) {
+        _cleanup_free_ char *v = NULL;
+
+        if (sysfs_read_module_param(&e->sysfs, module, param, &v) < 0)
+                return -1;
+        return v[0] == 'Y' || v[0] == 'y' || v[0] == '1';
+}
+
+static void diagnose(Engine *e, const DeviceInfo *d, const char *target, const char *module, int module_error,
+                     BindReport *rep) {
+        char alias[64 + 128];
+        BindFacts f = {
+                .device = d->name,
+                .bus = d->bus,
+                .target = target,
+                .target_registered = sysfs_driver_registered(&e->sysfs, d->bus, target),
+                .module = module,
+                .module_error = module_error,
+                .module_loading = e->modules != NULL,
+                .now_bound = d->driver,
+                .has_iommu_group = d->iommu_group != NULL,
+                .noiommu = read_bool_param(e, "vfio", "enable_unsafe_noiommu_mode"),
+                .reset_required = d->bus == BUS_AMBA ? 0 : read_bool_param(e, "vfio_platform", "reset_required"),
+                .compatible = d->compatibles ? d->compatibles[0] : NULL,
+                .reset_module = -1,
+                .kernel_release = e->kernel_release,
+        };
+
+        if (e->modules && f.compatible) {
+                snprintf(alias, sizeof alias, "vfio-reset:%s", f.compatible);
+                f.reset_module = modules_alias_exists(e->modules, alias);
+                if (f.reset_module < 0)
+                        f.reset_module = -1;
+        }
+        rep->status = BIND_FAILED;
+        diagnose_bind_failure(&f, rep->reason, sizeof rep->reason);
+}
+
+static void record(Engine *e, const DeviceInfo *d, const DeviceRecord *prev, const char *target, const char *rule,
+                   const BindReport *rep) {
+        DeviceRecord rec = {
+                .previous_driver = prev->previous_driver,
+                .previous_override = prev->previous_override,
+                .target = (char *) target,
+                .rule = (char *) rule,
+                .status = (char *) (rep->status <= BIND_DONE ? "bound" : "failed"),
+                .reason = rep->reason[0] ? (char *) rep->reason : NULL,
+        };
+
+        if (e->state_fd >= 0 && rep->status != BIND_GONE)
+                (void) state_save(e->state_fd, d->bus, d->name, &rec);
+}
+
+/* What the device had before we first touched it, from the record or from now. */
+static int previous_state(Engine *e, const DeviceInfo *d, const char *target, DeviceRecord *ret) {
+        int r = -ENOENT;
+
+        if (e->state_fd >= 0)
+                r = state_load(e->state_fd, d->bus, d->name, ret);
+        if (r >= 0)
+                return 0;
+        *ret = (DeviceRecord) {};
+        if (d->driver && !streq(d->driver, target) && !(ret->previous_driver = strdup(d->driver)))
+                return -ENOMEM;
+        if (d->override && !streq(d->override, target) && !(ret->previous_override = strdup(d->override)))
+                return -ENOMEM;
+        return 0;
+}
+
+static int ensure_driver(Engine *e, Bus bus, const char *target, char **ret_module) {
+        if (sysfs_driver_registered(&e->sysfs, bus, target))
+                return 0;
+        if (!e->modules)
+                return -ENOENT;
+        return modules_load(e->modules, target, ret_module);
+}
+
+static int do_bind(Engine *e, DeviceInfo *d, const char *target, BindReport *rep) {
+        _cleanup_free_ char *module = NULL;
+        int r, module_error;
+
+        if (d->driver && streq(d->driver, target)) {
+                if (streq_ptr(d->override, target))
+                        return report(rep, BIND_ALREADY, 0, NULL);
+                /* Bound but not pinned: pin it, so that a later reprobe cannot move it. */
+                r = write_dev(e, rep, d, "driver_override", target);
+                if (r < 0)
+                        return report_write(rep, r, "driver_override", target);
+                return report(rep, BIND_ALREADY, 0, NULL);
+        }
+
+        module_error = ensure_driver(e, d->bus, target, &module);
+
+        /* The override first, even when the target is missing: the native driver must not take
+         * the device back on the next probe. */
+        if (!streq_ptr(d->override, target)) {
+                r = write_dev(e, rep, d, "driver_override", target);
+                if (r < 0)
+                        return report_write(rep, r, "driver_override", target);
+        }
+        if (!sysfs_driver_registered(&e->sysfs, d->bus, target)) {
+                diagnose(e, d, target, module, module_error < 0 ? module_error : 0, rep);
+                return 0;
+        }
+
+        if (d->driver) {
+                r = write_driver(e, rep, d->bus, d->driver, "unbind", d->name);
+                /* ENODEV: it was unbound meanwhile; whether the device is still there shows next. */
+                if (r < 0 && r != -ENODEV)
+                        return report_write(rep, r, "the driver's unbind", d->name);
+        }
+        r = write_probe(e, rep, d);
+        if (r < 0 && r != -ENODEV)
+                return report_write(rep, r, "drivers_probe", d->name);
+
+        r = wait_for_driver(e, d, target);
+        if (r == -ENODEV)
+                return report(rep, BIND_GONE, r, "the device went away while binding");
+        if (r < 0)
+                return report(rep, BIND_FAILED, r, "reading the device back failed: %s", strerror(-r));
+        if (r > 0)
+                return report(rep, BIND_DONE, 0, NULL);
+        diagnose(e, d, target, module, 0, rep);
+        return 0;
+}
+
+int engine_bind(Engine *e, DeviceInfo *d, const char *target, const char *rule, BindReport *ret) {
+        DeviceRecord prev = {};
+        int r;
+
+        *ret = (BindReport) {};
+        r = sysfs_refresh_device(&e->sysfs, d);
+        if (r == -ENODEV)
+                return report(ret, BIND_GONE, r, "the device is gone");
+        if (r < 0)
+                return r;
+        r = previous_state(e, d, target, &prev);
+        if (r < 0)
+                return r;
+        r = do_bind(e, d, target, ret);
+        if (r >= 0)
+                record(e, d, &prev, target, rule, ret);
+        device_record_done(&prev);
+        return r;
+}
+
+int engine_restore(Engine *e, DeviceInfo *d, BindReport *ret) {
+        DeviceRecord rec = {};
+        const char *override;
+        int r;
+
+        *ret = (BindReport) {};
+        r = sysfs_refresh_device(&e->sysfs, d);
+        if (r == -ENODEV)
+                return report(ret, BIND_GONE, r, "the device is gone");
+        if (r < 0)
+                return r;
+        if (e->state_fd >= 0 && state_load(e->state_fd, d->bus, d->name, &rec) < 0)
+                rec = (DeviceRecord) {};
+
+        /* The kernel clears an override on a lone newline. */
+        override = rec.previous_override ?: "\n";
+        r = write_dev(e, ret, d, "driver_override", override);
+        if (r < 0) {
+                report_write(ret, r, "driver_override", rec.previous_override ?: "");
+                goto finish;
+        }
+        /* Only a driver we put there goes; anything else stays where it is. */
+        if (d->driver && (streq_ptr(d->driver, rec.target) || (!rec.target && driver_is_vfio(d->driver)))) {
+                r = write_driver(e, ret, d->bus, d->driver, "unbind", d->name);
+                if (r < 0 && r != -ENODEV) {
+                        report_write(ret, r, "the driver's unbind", d->name);
+                        goto finish;
+                }
+                r = write_probe(e, ret, d);
+                if (r < 0 && r != -ENODEV) {
+                        report_write(ret, r, "drivers_probe", d->name);
+                        goto finish;
+                }
+                (void) wait_for_driver(e, d, rec.previous_driver);
+        }
+        r = sysfs_refresh_device(&e->sysfs, d);
+        if (r == -ENODEV)
+                report(ret, BIND_GONE, r, "the device went away while restoring");
+        else if (rec.previous_driver && !streq_ptr(d->driver, rec.previous_driver))
+                report(ret, BIND_FAILED, 0, "'%s' did not take the device back (now: %s)", rec.previous_driver,
+                       d->driver ?: "unbound");
+        else
+                report(ret, BIND_DONE, 0, NULL);
+        if (e->state_fd >= 0 && ret->status != BIND_TIMEOUT)
+                (void) state_remove(e->state_fd, d->bus, d->name);
+finish:
+        device_record_done(&rec);
+        return 0;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "device.h"
+#include "modules.h"
+#include "sysfs.h"
+#include "worker.h"
+
+/* The binding engine: moves one device to a driver and back, through sysfs, and says exactly
+ * how that went. Does not log: the callers do, with the report. */
+
+typedef struct EngineConfig {
+        uint64_t write_timeout_usec;    /* a sysfs write that takes longer is abandoned */
+        uint64_t verify_timeout_usec;   /* how long an asynchronous probe may take to show */
+        bool load_modules;              /* load the target driver's module when needed */
+        const char *kernel_release;     /* NULL: uname() */
+} EngineConfig;
+
+#define ENGINE_CONFIG_DEFAULT                                   \
+        (EngineConfig) {                                        \
+                .write_timeout_usec = 10 * 1000000ULL,          \
+                .verify_timeout_usec = 500 * 1000ULL,           \
+                .load_modules = true,                           \
+        }
+
+typedef struct Engine {
+        Sysfs sysfs;
+        int state_fd;           /* -EBADF: remember nothing */
+        Worker *worker;
+        Modules *modules;       /* NULL when module loading is off */
+        EngineConfig config;
+        char kernel_release[65];
+} Engine;
+
+typedef enum BindStatus {
+        BIND_ALREADY,           /* it was on the target; nothing written but the override */
+        BIND_DONE,
+        BIND_FAILED,
+        BIND_GONE,              /* the device went away meanwhile */
+        BIND_TIMEOUT,           /* a write did not return: abandoned */
+        _BIND_STATUS_MAX,
+} BindStatus;
+
+typedef struct BindReport {
+        BindStatus status;
+        int error;              /* negative errno of the failing step, 0 if none */
+        unsigned writes;        /* sysfs writes done */
+        char reason[512];       /* why it failed, one line; empty on success */
+} BindReport;
+
+const char *bind_status_to_string(BindStatus s) _pure_;
+
+int engine_init(Engine *e, int root_fd, const EngineConfig *config, bool with_state);
+void engine_done(Engine *e);
+
+/* Moves @d to @target: override, unbind the other driver, probe, verify. @d is refreshed. @rule
+ * is recorded with the state ("NAME (FILE:LINE)"). */
+int engine_bind(Engine *e, DeviceInfo *d, const char *target, const char *rule, BindReport *ret);
+/* Gives @d back: the override it had before (or none), unbind from the target, probe. */
+int engine_restore(Engine *e, DeviceInfo *d, BindReport *ret);

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "macro.h"
+#include "paths.h"
+#include "state.h"
+#include "sysfs.h"
+#include "validate.h"
+
+#define RECORD_SIZE_MAX 4096
+
+void device_record_done(DeviceRecord *r) {
+        free(r->previous_driver);
+        free(r->previous_override);
+        free(r->target);
+        free(r->rule);
+        free(r->status);
+        free(r->reason);
+        *r = (DeviceRecord) {};
+}
+
+static int mkdir_p_at(int fd, const char *path) {
+        _cleanup_free_ char *p = strdup(path);
+
+        if (!p)
+                return -ENOMEM;
+        for (char *s = p; (s = strchr(s + 1, '/'));) {
+                *s = '\0';
+                if (mkdirat(fd, p, 0755) < 0 && errno != EEXIST)
+                        return -errno;
+                *s = '/';
+        }
+        if (mkdirat(fd, p, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+int state_open(int root_fd, bool create, int *ret_fd) {
+        int fd, r;
+
+        if (create) {
+                r = mkdir_p_at(root_fd, STATE_DIR "/platform");
+                if (r >= 0)
+                        r = mkdir_p_at(root_fd, STATE_DIR "/amba");
+                if (r < 0)
+                        return r;
+        }
+        fd = openat(root_fd, STATE_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        *ret_fd = fd;
+        return 0;
+}
+
+static int record_path(Bus bus, const char *name, char *buf, size_t size) {
+        if (!bus_to_string(bus) || !device_name_is_valid(name))
+                return -EINVAL;
+        snprintf(buf, size, "%s/%s", bus_to_string(bus), name);
+        return 0;
+}
+
+/* Values are single lines: newlines would forge keys. */
+static void put(FILE *f, const char *key, const char *value) {
+        if (!value)
+                return;
+        fprintf(f, "%s=", key);
+        for (const char *c = value; *c; c++)
+                fputc(*c == '\n' ? ' ' : *c, f);
+        fputc('\n', f);
+}
+
+char *device_record_format(const DeviceRecord *rec) {
+        char *buf = NULL;
+        size_t n = 0;
+        FILE *f = open_memstream(&buf, &n);
+
+        if (!f)
+                return NULL;
+        put(f, "previous_driver", rec->previous_driver);
+        put(f, "previous_override", rec->previous_override);
+        put(f, "target", rec->target);
+        put(f, "rule", rec->rule);
+        put(f, "status", rec->status);
+        put(f, "reason", rec->reason);
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}
+
+int device_record_parse(const char *text, DeviceRecord *ret) {
+        DeviceRecord rec = {};
+
+        for (const char *p = text; *p;) {
+                const char *nl = strchrnul(p, '\n'), *eq = memchr(p, '=', nl - p);
+                char **field = NULL;
+
+                if (eq) {
+                        size_t k = eq - p;
+#define FIELD(name) else if (k == strlen(#name) && strncmp(p, #name, k) == 0) field = &rec.name
+                        if (false) {}
+                        FIELD(previous_driver);
+                        FIELD(previous_override);
+                        FIELD(target);
+                        FIELD(rule);
+                        FIELD(status);
+                        FIELD(reason);
+#undef FIELD
+                }
+                if (field) {
+                        free(*field);
+                        *field = strndup(eq + 1, nl - eq - 1);
+                        if (!*field) {
+                                device_record_done(&rec);
+                                return -ENOMEM;
+                        }
+                }
+                p = *nl ? nl + 1 : nl;
+        }
+        /* Driver names go back into sysfs writes: only valid ones. */
+        if ((rec.previous_driver && !driver_name_is_valid(rec.previous_driver)) ||
+            (rec.previous_override && !driver_name_is_valid(rec.previous_override)) ||
+            (rec.target && !driver_name_is_valid(rec.target))) {
+                device_record_done(&rec);
+                return -EBADMSG;
+        }
+        *ret = rec;
+        return 0;
+}
+
+int state_save(int state_fd, Bus bus, const char *name, const DeviceRecord *rec) {
+        _cleanup_free_ char *text = NULL;
+        char path[300], tmp[320];
+        _cleanup_close_ int fd = -EBADF;
+        size_t len;
+        int r;
+
+        r = record_path(bus, name, path, sizeof path);
+        if (r < 0)
+                return r;
+        text = device_record_format(rec);
+        if (!text)
+                return -ENOMEM;
+        snprintf(tmp, sizeof tmp, "%s.tmp", path);
+        fd = openat(state_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                return -errno;
+        len = strlen(text);
+        if (write(fd, text, len) != (ssize_t) len) {
+                r = errno ? -errno : -EIO;
+                unlinkat(state_fd, tmp, 0);
+                return r;
+        }
+        if (renameat(state_fd, tmp, state_fd, path) < 0) {
+                r = -errno;
+                unlinkat(state_fd, tmp, 0);
+                return r;
+        }
+        return 0;
+}
+
+int state_load(int state_fd, Bus bus, const char *name, DeviceRecord *ret) {
+        _cleanup_free_ char *text = NULL;
+        char path[300];
+        int r;
+
+        r = record_path(bus, name, path, sizeof path);
+        if (r < 0)
+                return r;
+        r = sysfs_read_attr(state_fd, path, &text);
+        if (r < 0)
+                return r;
+        return device_record_parse(text, ret);
+}
+
+int state_remove(int state_fd, Bus bus, const char *name) {
+        char path[300];
+        int r;
+
+        r = record_path(bus, name, path, sizeof path);
+        if (r < 0)
+                return r;
+        if (unlinkat(state_fd, path, 0) < 0 && errno != ENOENT)
+                return -errno;
+        return 0;
+}

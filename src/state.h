@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "device.h"
+
+/* What the daemon and the tool remember of a device under /run/vfio-platform-bindd/: what it had
+ * before we moved it (so that restore and restarts know), and how the last bind ended. One small
+ * file per device, replaced atomically. */
+
+typedef struct DeviceRecord {
+        char *previous_driver;          /* NULL: it was unbound */
+        char *previous_override;        /* NULL: none */
+        char *target;                   /* the driver we moved it to */
+        char *rule;                     /* "NAME (FILE:LINE)" */
+        char *status;                   /* "bound", "failed", "pending" */
+        char *reason;                   /* why it failed */
+} DeviceRecord;
+
+void device_record_done(DeviceRecord *r);
+
+/* The state directory under @root_fd, created when @create. */
+int state_open(int root_fd, bool create, int *ret_fd);
+int state_save(int state_fd, Bus bus, const char *name, const DeviceRecord *rec);
+/* -ENOENT when nothing is recorded. */
+int state_load(int state_fd, Bus bus, const char *name, DeviceRecord *ret);
+int state_remove(int state_fd, Bus bus, const char *name);
+/* Serialization, apart for tests. */
+char *device_record_format(const DeviceRecord *rec);
+int device_record_parse(const char *text, DeviceRecord *ret);

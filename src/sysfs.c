@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "strv.h"
+#include "sysfs.h"
+#include "validate.h"
+
+#define ATTR_SIZE_MAX 4096
+
+int sysfs_open(int root_fd, Sysfs *ret) {
+        int fd = openat(root_fd, "sys", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        if (fd < 0)
+                return -errno;
+        ret->fd = fd;
+        return 0;
+}
+
+void sysfs_close(Sysfs *s) {
+        if (s->fd >= 0)
+                close(s->fd);
+        s->fd = -EBADF;
+}
+
+static int open_dir(int dirfd, const char *path) {
+        int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        return fd < 0 ? -errno : fd;
+}
+
+int sysfs_open_bus(const Sysfs *s, Bus bus) {
+        char path[64];
+
+        if (!bus_to_string(bus))
+                return -EINVAL;
+        snprintf(path, sizeof path, "bus/%s", bus_to_string(bus));
+        return open_dir(s->fd, path);
+}
+
+int sysfs_open_device(const Sysfs *s, Bus bus, const char *name) {
+        char path[64 + DEVICE_NAME_MAX];
+        int fd;
+
+        if (!bus_to_string(bus) || !device_name_is_valid(name))
+                return -EINVAL;
+        snprintf(path, sizeof path, "bus/%s/devices/%s", bus_to_string(bus), name);
+        fd = open_dir(s->fd, path);
+        return fd == -ENOENT ? -ENODEV : fd;
+}
+
+int sysfs_open_driver(const Sysfs *s, Bus bus, const char *driver) {
+        char path[64 + DRIVER_NAME_MAX];
+
+        if (!bus_to_string(bus) || !driver_name_is_valid(driver))
+                return -EINVAL;
+        snprintf(path, sizeof path, "bus/%s/drivers/%s", bus_to_string(bus), driver);
+        return open_dir(s->fd, path);
+}
+
+bool sysfs_driver_registered(const Sysfs *s, Bus bus, const char *driver) {
+        _cleanup_close_ int fd = sysfs_open_driver(s, bus, driver);
+
+        return fd >= 0;
+}
+
+int sysfs_list_devices(const Sysfs *s, Bus bus, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        char path[64];
+        struct dirent *de;
+        DIR *d;
+        int fd, r = 0;
+
+        if (!bus_to_string(bus))
+                return -EINVAL;
+        snprintf(path, sizeof path, "bus/%s/devices", bus_to_string(bus));
+        fd = open_dir(s->fd, path);
+        if (fd == -ENOENT) {
+                l = calloc(1, sizeof(char *));
+                if (!l)
+                        return -ENOMEM;
+                *ret = TAKE_PTR(l);
+                return 0;
+        }
+        if (fd < 0)
+                return fd;
+        d = fdopendir(fd);
+        if (!d) {
+                r = -errno;
+                close(fd);
+                return r;
+        }
+        while ((errno = 0, de = readdir(d)))
+                if (device_name_is_valid(de->d_name) && (r = strv_extend(&l, de->d_name)) < 0)
+                        break;
+        if (r == 0 && errno)
+                r = -errno;
+        closedir(d);
+        if (r < 0)
+                return r;
+        if (!l && !(l = calloc(1, sizeof(char *))))
+                return -ENOMEM;
+        strv_sort(l);
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+static int read_fd(int fd, char *buf, size_t size, size_t *ret_len) {
+        size_t len = 0;
+
+        while (len < size) {
+                ssize_t n = read(fd, buf + len, size - len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        break;
+                len += n;
+        }
+        *ret_len = len;
+        return 0;
+}
+
+static int read_raw(int dirfd, const char *attr, char *buf, size_t size, size_t *ret_len) {
+        _cleanup_close_ int fd = -EBADF;
+
+        fd = openat(dirfd, attr, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        return read_fd(fd, buf, size, ret_len);
+}
+
+int sysfs_read_attr(int dirfd, const char *attr, char **ret) {
+        char buf[ATTR_SIZE_MAX + 1];
+        size_t len;
+        int r;
+
+        r = read_raw(dirfd, attr, buf, ATTR_SIZE_MAX, &len);
+        if (r < 0)
+                return r;
+        if (memchr(buf, '\0', len))
+                return -EBADMSG;
+        while (len > 0 && buf[len - 1] == '\n')
+                len--;
+        buf[len] = '\0';
+        *ret = strdup(buf);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int sysfs_read_link_name(int dirfd, const char *link, bool (*valid)(const char *), char **ret) {
+        char target[PATH_MAX];
+        const char *base;
+        ssize_t n;
+
+        n = readlinkat(dirfd, link, target, sizeof target - 1);
+        if (n < 0)
+                return errno == EINVAL ? -ENOLINK : -errno;
+        target[n] = '\0';
+        base = strrchr(target, '/');
+        base = base ? base + 1 : target;
+        if (valid && !valid(base))
+                return -EBADMSG;
+        *ret = strdup(base);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int sysfs_write_attr(int dirfd, const char *attr, const char *value) {
+        _cleanup_close_ int fd = -EBADF;
+        size_t len = strlen(value);
+        ssize_t n;
+
+        /* O_TRUNC: harmless on sysfs, and a plain file (a test's tree) then holds exactly @value. */
+        fd = openat(dirfd, attr, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        do
+                n = write(fd, value, len);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return -errno;
+        /* A sysfs store consumes the whole buffer in one call or fails. */
+        if ((size_t) n != len)
+                return -EIO;
+        return 0;
+}
+
+static bool group_name_is_valid(const char *s) {
+        return !isempty(s) && strspn(s, "0123456789") == strlen(s);
+}
+
+static bool driver_link_is_valid(const char *s) {
+        return driver_name_is_valid(s);
+}
+
+/* AMBA devices carry no OF_* in their uevent: take the DT node from the of_node link. */
+static int read_of_node(int dirfd, DeviceInfo *d) {
+        char target[PATH_MAX], buf[ATTR_SIZE_MAX];
+        const char *p;
+        size_t len;
+        ssize_t n;
+        int r;
+
+        if (!d->of_fullname) {
+                n = readlinkat(dirfd, "of_node", target, sizeof target - 1);
+                if (n > 0) {
+                        target[n] = '\0';
+                        p = strstr(target, "/devicetree/base");
+                        if (p) {
+                                p += strlen("/devicetree/base");
+                                d->of_fullname = strdup(*p ? p : "/");
+                                if (!d->of_fullname)
+                                        return -ENOMEM;
+                        }
+                }
+        }
+        if (d->compatibles)
+                return 0;
+        r = read_raw(dirfd, "of_node/compatible", buf, sizeof buf, &len);
+        if (r < 0)
+                return 0; /* no DT data: fine, it just matches no compatible */
+        return device_info_set_compatibles_from_dt(d, buf, len);
+}
+
+static int read_volatile(int dirfd, DeviceInfo *d) {
+        _cleanup_free_ char *override = NULL;
+        int r;
+
+        free(d->driver);
+        d->driver = NULL;
+        r = sysfs_read_link_name(dirfd, "driver", driver_link_is_valid, &d->driver);
+        if (r < 0 && r != -ENOENT)
+                return r;
+
+        r = sysfs_read_attr(dirfd, "driver_override", &override);
+        if (r == -ENOENT)
+                return device_info_set_override(d, NULL);
+        if (r < 0)
+                return r;
+        return device_info_set_override(d, override);
+}
+
+int sysfs_read_device(const Sysfs *s, Bus bus, const char *name, DeviceInfo **ret) {
+        _cleanup_device_info_ DeviceInfo *d = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *uevent = NULL;
+        int r;
+
+        fd = sysfs_open_device(s, bus, name);
+        if (fd < 0)
+                return fd;
+        d = calloc(1, sizeof(DeviceInfo));
+        if (!d || !(d->name = strdup(name)))
+                return -ENOMEM;
+        d->bus = bus;
+
+        r = sysfs_read_attr(fd, "uevent", &uevent);
+        if (r >= 0)
+                r = device_info_parse_uevent(d, uevent);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        /* DRIVER= in the uevent file is what was bound at the last event: the link decides. */
+        free(d->driver);
+        d->driver = NULL;
+
+        r = read_of_node(fd, d);
+        if (r < 0)
+                return r;
+        r = sysfs_read_link_name(fd, "iommu_group", group_name_is_valid, &d->iommu_group);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        r = read_volatile(fd, d);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(d);
+        return 0;
+}
+
+int sysfs_refresh_device(const Sysfs *s, DeviceInfo *d) {
+        _cleanup_close_ int fd = sysfs_open_device(s, d->bus, d->name);
+
+        if (fd < 0)
+                return fd;
+        return read_volatile(fd, d);
+}
+
+int sysfs_read_module_param(const Sysfs *s, const char *module, const char *param, char **ret) {
+        char path[256];
+
+        if (!driver_name_is_valid(module) || !driver_name_is_valid(param))
+                return -EINVAL;
+        snprintf(path, sizeof path, "module/%s/parameters/%s", module, param);
+        return sysfs_read_attr(s->fd, path, ret);
+}

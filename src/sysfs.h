@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "device.h"
+
+/* All sysfs access, relative to the directory fd of <root>/sys: nothing here builds an absolute
+ * path, every name is validated before it becomes part of a path, and attribute writes use
+ * O_WRONLY|O_TRUNC. Returns negative errno; never logs. */
+
+typedef struct Sysfs {
+        int fd;
+} Sysfs;
+
+int sysfs_open(int root_fd, Sysfs *ret);
+void sysfs_close(Sysfs *s);
+
+/* The names of every device on @bus, sorted. A missing bus is an empty list. */
+int sysfs_list_devices(const Sysfs *s, Bus bus, char ***ret);
+/* A directory fd of the device (-ENODEV when it is gone). */
+int sysfs_open_device(const Sysfs *s, Bus bus, const char *name);
+/* The directory fd of "bus/<bus>" (drivers_probe) or of "bus/<bus>/drivers/<driver>". */
+int sysfs_open_bus(const Sysfs *s, Bus bus);
+int sysfs_open_driver(const Sysfs *s, Bus bus, const char *driver);
+bool sysfs_driver_registered(const Sysfs *s, Bus bus, const char *driver);
+
+/* The value of an attribute without its trailing newline; at most 4 KiB. */
+int sysfs_read_attr(int dirfd, const char *attr, char **ret);
+/* The last component of a symlink's target, validated with @valid (NULL: any). -ENOENT if none. */
+int sysfs_read_link_name(int dirfd, const char *link, bool (*valid)(const char *), char **ret);
+int sysfs_write_attr(int dirfd, const char *attr, const char *value);
+
+/* Everything we need to know of a device: DT data, driver, override, IOMMU group. */
+int sysfs_read_device(const Sysfs *s, Bus bus, const char *name, DeviceInfo **ret);
+/* Refreshes only the volatile facts: driver and override. */
+int sysfs_refresh_device(const Sysfs *s, DeviceInfo *d);
+
+/* /sys/module/<module>/parameters/<param>; -ENOENT when the module or parameter is absent. */
+int sysfs_read_module_param(const Sysfs *s, const char *module, const char *param, char **ret);

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "macro.h"
+#include "sysfs.h"
+#include "worker.h"
+
+/* One job, shared by the caller and the thread; whoever lets go last frees it. */
+typedef struct Job {
+        int dirfd;
+        char *attr;
+        char *value;
+        int result;
+        bool started;
+        bool done;
+        unsigned refs;
+} Job;
+
+/* A thread and its mailbox. Abandoned with its job when the job times out. */
+typedef struct Thread {
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        Job *job;               /* the job to run, or the one running */
+        bool quit;
+        unsigned refs;          /* the Worker's, and the thread's own */
+} Thread;
+
+struct Worker {
+        Thread *thread;
+        pthread_t tid;
+        unsigned abandoned;
+};
+
+static void job_unref(Job *j) {
+        if (--j->refs > 0)
+                return;
+        if (j->dirfd >= 0)
+                close(j->dirfd);
+        free(j->attr);
+        free(j->value);
+        free(j);
+}
+
+static void thread_unref_locked(Thread *t) {
+        bool last = --t->refs == 0;
+
+        pthread_mutex_unlock(&t->lock);
+        if (last) {
+                pthread_mutex_destroy(&t->lock);
+                pthread_cond_destroy(&t->cond);
+                free(t);
+        }
+}
+
+static void *thread_main(void *p) {
+        Thread *t = p;
+
+        pthread_mutex_lock(&t->lock);
+        for (;;) {
+                Job *j;
+                int r;
+
+                while (!t->quit && !t->job)
+                        pthread_cond_wait(&t->cond, &t->lock);
+                if (t->quit)
+                        break;
+                j = t->job;
+                j->started = true;
+                pthread_mutex_unlock(&t->lock);
+
+                r = sysfs_write_attr(j->dirfd, j->attr, j->value);
+
+                pthread_mutex_lock(&t->lock);
+                j->result = r;
+                j->done = true;
+                if (t->job == j)
+                        t->job = NULL;
+                else    /* abandoned: nobody waits for us any more */
+                        t->quit = true;
+                pthread_cond_broadcast(&t->cond);
+                job_unref(j);
+        }
+        thread_unref_locked(t);
+        return NULL;
+}
+
+static int thread_start(Worker *w) {
+        pthread_condattr_t ca;
+        pthread_attr_t attr;
+        Thread *t;
+        int r;
+
+        t = calloc(1, sizeof(Thread));
+        if (!t)
+                return -ENOMEM;
+        pthread_mutex_init(&t->lock, NULL);
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&t->cond, &ca);
+        pthread_condattr_destroy(&ca);
+        t->refs = 2;
+
+        /* Small stacks: a worker only opens and writes one file. */
+        pthread_attr_init(&attr);
+        pthread_attr_setstacksize(&attr, 64 * 1024);
+        r = pthread_create(&w->tid, &attr, thread_main, t);
+        pthread_attr_destroy(&attr);
+        if (r != 0) {
+                pthread_mutex_destroy(&t->lock);
+                pthread_cond_destroy(&t->cond);
+                free(t);
+                return -r;
+        }
+        w->thread = t;
+        return 0;
+}
+
+int worker_new(Worker **ret) {
+        Worker *w = calloc(1, sizeof(Worker));
+        int r;
+
+        if (!w)
+                return -ENOMEM;
+        r = thread_start(w);
+        if (r < 0) {
+                free(w);
+                return r;
+        }
+        *ret = w;
+        return 0;
+}
+
+Worker *worker_free(Worker *w) {
+        Thread *t;
+
+        if (!w)
+                return NULL;
+        t = w->thread;
+        if (t) {
+                /* Idle: worker_write() never returns while its job runs. */
+                pthread_mutex_lock(&t->lock);
+                t->quit = true;
+                pthread_cond_broadcast(&t->cond);
+                thread_unref_locked(t);
+                pthread_join(w->tid, NULL);
+        }
+        free(w);
+        return NULL;
+}
+
+static void deadline(struct timespec *ts, uint64_t usec) {
+        clock_gettime(CLOCK_MONOTONIC, ts);
+        ts->tv_sec += usec / 1000000;
+        ts->tv_nsec += (usec % 1000000) * 1000;
+        if (ts->tv_nsec >= 1000000000) {
+                ts->tv_sec++;
+                ts->tv_nsec -= 1000000000;
+        }
+}
+
+int worker_write(Worker *w, int dirfd, const char *attr, const char *value, uint64_t timeout_usec) {
+        struct timespec ts;
+        Thread *t;
+        Job *j;
+        int r = 0;
+
+        if (!w->thread) {
+                r = thread_start(w);
+                if (r < 0)
+                        return r;
+        }
+        t = w->thread;
+
+        j = calloc(1, sizeof(Job));
+        if (!j)
+                return -ENOMEM;
+        j->refs = 2; /* ours and the thread's */
+        j->dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+        j->attr = strdup(attr);
+        j->value = strdup(value);
+        if (j->dirfd < 0 || !j->attr || !j->value) {
+                r = j->dirfd < 0 ? -errno : -ENOMEM;
+                j->refs = 1;
+                job_unref(j);
+                return r;
+        }
+
+        deadline(&ts, timeout_usec);
+        pthread_mutex_lock(&t->lock);
+        t->job = j;
+        pthread_cond_broadcast(&t->cond);
+        while (!j->done && r == 0)
+                r = pthread_cond_timedwait(&t->cond, &t->lock, &ts);
+        if (j->done) {
+                r = j->result;
+                job_unref(j);
+                pthread_mutex_unlock(&t->lock);
+                return r;
+        }
+
+        t->job = NULL;
+        if (!j->started) { /* the thread never got to it: it is not stuck */
+                j->refs = 1;
+                job_unref(j);
+                pthread_mutex_unlock(&t->lock);
+                return -ETIME;
+        }
+
+        /* Timed out: leave the job to the thread, and the thread to itself. */
+        job_unref(j);
+        thread_unref_locked(t);
+        pthread_detach(w->tid);
+        w->thread = NULL;
+        w->abandoned++;
+        return -ETIME;
+}
+
+unsigned worker_abandoned(const Worker *w) {
+        return w->abandoned;
+}
