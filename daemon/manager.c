@@ -6,8 +6,7 @@
 
 #include "log.h"
 #include "manager.h"
-#include "match.h"
-#include "state.h"
+#include "report.h"
 #include "strv.h"
 #include "validate.h"
 
@@ -85,17 +84,16 @@ static Entry *manager_entry(Manager *m, Bus bus, const char *name, bool create) 
         m->entries = entries;
         strcpy(e->key, key);
         e->bus = bus;
-        e->status = ENTRY_UNSELECTED;
+        e->status = STATE_UNSELECTED;
         if (index_map_add(m->by_key, e->key, strlen(e->key), m->n_entries) < 0) {
                 free(e);
                 return NULL;
         }
         m->entries[m->n_entries++] = e;
-        m->counts[ENTRY_UNSELECTED]++;
         return e;
 }
 
-static void entry_set(Manager *m, Entry *e, bool present, EntryStatus status) {
+static void entry_set(Manager *m, Entry *e, bool present, DeviceState status) {
         if (e->present)
                 m->counts[e->status]--;
         e->present = present;
@@ -108,121 +106,37 @@ void manager_notify_status(Manager *m, const char *state) {
         char status[128];
 
         snprintf(status, sizeof status, "%u device%s bound, %u failed, %u protected",
-                 m->counts[ENTRY_BOUND], m->counts[ENTRY_BOUND] == 1 ? "" : "s", m->counts[ENTRY_FAILED],
-                 m->counts[ENTRY_IGNORED]);
+                 m->counts[STATE_BOUND], m->counts[STATE_BOUND] == 1 ? "" : "s", m->counts[STATE_FAILED],
+                 m->counts[STATE_IGNORED]);
         if (!state && streq(status, m->last_status))
                 return;
         snprintf(m->last_status, sizeof m->last_status, "%s", status);
         (void) sd_notifyf(false, "%s%sSTATUS=%s", strempty(state), state ? "\n" : "", status);
 }
 
-static void rule_describe(const Rule *r, char *buf, size_t size) {
-        snprintf(buf, size, "%s (%s:%u)", r->name, r->file, r->line);
-}
-
-static EntryStatus bind_device(Manager *m, DeviceInfo *d, const Decision *dec) {
-        const char *bus = bus_to_string(d->bus);
-        _cleanup_free_ char *was = d->driver ? strdup(d->driver) : NULL;
-        char rule[256];
-        BindReport rep;
-        int r;
-
-        rule_describe(dec->rule, rule, sizeof rule);
-        r = engine_bind(&m->engine, d, dec->driver, rule, &rep);
-        if (r < 0) {
-                log_device_full_errno(LOG_ERR, r, bus, d->name, dec->rule, "binding to %s failed: %m", dec->driver);
-                return ENTRY_FAILED;
-        }
-        switch (rep.status) {
-        case BIND_ALREADY:
-                log_device(LOG_DEBUG, bus, d->name, dec->rule, "already on %s", dec->driver);
-                return ENTRY_BOUND;
-        case BIND_DONE:
-                log_device(LOG_INFO, bus, d->name, dec->rule, "bound to %s by rule %s (was %s)", dec->driver, rule,
-                           was ?: "unbound");
-                return ENTRY_BOUND;
-        case BIND_GONE:
-                log_device(LOG_DEBUG, bus, d->name, dec->rule, "went away while binding, ignoring");
-                return ENTRY_UNSELECTED;
-        default:
-                log_device_full_errno(LOG_ERR, rep.error, bus, d->name, dec->rule, "not bound to %s: %s",
-                                      dec->driver, rep.reason);
-                return ENTRY_FAILED;
-        }
-}
-
-/* A device we moved that the policy no longer selects goes back where it was. */
-static void maybe_restore(Manager *m, DeviceInfo *d) {
-        const char *bus = bus_to_string(d->bus);
-        DeviceRecord rec = {};
-        BindReport rep;
-        int r;
-
-        if (m->engine.state_fd < 0 || state_load(m->engine.state_fd, d->bus, d->name, &rec) < 0)
-                return;
-        if (m->keep_on_reload) {
-                log_device(LOG_INFO, bus, d->name, NULL, "no longer selected, staying on %s (--keep-on-reload)",
-                           strna(d->driver));
-                device_record_done(&rec);
-                return;
-        }
-        r = engine_restore(&m->engine, d, &rep);
-        if (r < 0)
-                log_device_full_errno(LOG_ERR, r, bus, d->name, NULL, "restoring failed: %m");
-        else if (rep.status == BIND_DONE)
-                log_device(LOG_INFO, bus, d->name, NULL, "no longer selected, restored to %s",
-                           rec.previous_driver ?: "unbound");
-        else if (rep.status != BIND_GONE)
-                log_device_full_errno(LOG_ERR, rep.error, bus, d->name, NULL, "restoring failed: %s", rep.reason);
-        device_record_done(&rec);
-}
-
 static void manager_process(Manager *m, Bus bus, const char *name, bool reconcile) {
-        _cleanup_device_info_ DeviceInfo *d = NULL;
-        EntryStatus status;
-        Decision dec;
+        ApplyFlags flags = { .reconcile = reconcile, .keep = m->keep_on_reload };
+        ApplyResult res;
+        DeviceState state;
         Entry *e;
         int r;
 
         e = manager_entry(m, bus, name, true);
-        r = sysfs_read_device(&m->engine.sysfs, bus, name, &d);
-        if (r == -ENODEV) {
-                if (e)
-                        entry_set(m, e, false, e->status);
-                return;
-        }
-        if (r < 0) {
-                log_device_full_errno(LOG_WARNING, r, bus_to_string(bus), name, NULL,
-                                      "cannot read the device: %m, ignoring");
-                return;
-        }
-
-        policy_decide(m->policy, d, &dec);
-        switch (dec.verdict) {
-        case VERDICT_BIND:
-                status = bind_device(m, d, &dec);
-                break;
-        case VERDICT_IGNORE:
-                if (reconcile)
-                        maybe_restore(m, d);
-                status = ENTRY_IGNORED;
-                break;
-        default:
-                if (reconcile)
-                        maybe_restore(m, d);
-                status = ENTRY_UNSELECTED;
-        }
-        if (e)
-                entry_set(m, e, true, status);
-        else
+        if (!e) {
                 log_oom();
+                return;
+        }
+        r = apply_device(&m->engine, m->policy, bus, name, &flags, &res);
+        state = report_apply(bus, name, r, &res, false);
+        entry_set(m, e, res.action != APPLY_GONE, state);
+        apply_result_done(&res);
 }
 
 static void manager_forget(Manager *m, Bus bus, const char *name) {
         Entry *e = manager_entry(m, bus, name, false);
 
         if (e)
-                entry_set(m, e, false, ENTRY_UNSELECTED);
+                entry_set(m, e, false, STATE_UNSELECTED);
         /* A device that comes back is a new device: what it had before is not ours to restore. */
         if (m->engine.state_fd >= 0)
                 (void) state_remove(m->engine.state_fd, bus, name);

@@ -7,21 +7,14 @@
 #include "hashmap.h"
 #include "monitor.h"
 #include "policy-load.h"
+#include "report.h"
 
 /* The daemon's state and logic: coldplug, uevents, reload. */
-
-typedef enum EntryStatus {
-        ENTRY_UNSELECTED,
-        ENTRY_IGNORED,
-        ENTRY_BOUND,
-        ENTRY_FAILED,
-        _ENTRY_STATUS_MAX,
-} EntryStatus;
 
 typedef struct Entry {
         Bus bus;
         bool present;
-        EntryStatus status;
+        DeviceState status;
         char key[];             /* "bus/name" */
 } Entry;
 
@@ -39,7 +32,7 @@ typedef struct Manager {
         Entry **entries;
         size_t n_entries;
         IndexMap *by_key;
-        unsigned counts[_ENTRY_STATUS_MAX];
+        unsigned counts[_STATE_MAX];
         char last_status[128];
 } Manager;
 

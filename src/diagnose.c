@@ -18,7 +18,7 @@ bool driver_is_vfio(const char *driver) {
         return driver && (streq(driver, "vfio-platform") || streq(driver, "vfio-amba"));
 }
 
-void diagnose_bind_failure(const BindFacts *f, char *buf, size_t size) {
+bool diagnose_blocker(const BindFacts *f, char *buf, size_t size) {
         const char *compat = f->compatible ?: "(none)";
 
         if (!f->target_registered) {
@@ -31,18 +31,18 @@ void diagnose_bind_failure(const BindFacts *f, char *buf, size_t size) {
                 else
                         snprintf(buf, size, "driver '%s' is not registered, although module '%s' loaded",
                                  f->target, f->module ?: f->target);
-                return;
+                return true;
         }
         if (f->now_bound) {
                 snprintf(buf, size, "driver '%s' holds the device instead of '%s'", f->now_bound, f->target);
-                return;
+                return true;
         }
         if (driver_is_vfio(f->target) && !f->has_iommu_group && f->noiommu != 1) {
                 snprintf(buf, size,
                          "the device has no IOMMU group (no iommus= in its DT node, or no IOMMU driver) and vfio's "
                          "no-IOMMU mode is off (vfio.enable_unsafe_noiommu_mode): %s refuses it with -EINVAL",
                          f->target);
-                return;
+                return true;
         }
         if (driver_is_vfio(f->target) && f->reset_module == 0 && f->reset_required == 1) {
                 snprintf(buf, size,
@@ -50,7 +50,7 @@ void diagnose_bind_failure(const BindFacts *f, char *buf, size_t size) {
                          "(/sys/module/vfio_platform/parameters/reset_required): load a vfio-reset:%s module, "
                          "or set reset_required=0",
                          f->target, compat, compat);
-                return;
+                return true;
         }
         if (driver_is_vfio(f->target) && f->reset_module != 1 && f->reset_required != 1 &&
             kernel_has_reset_required_bug(f->kernel_release)) {
@@ -58,8 +58,14 @@ void diagnose_bind_failure(const BindFacts *f, char *buf, size_t size) {
                          "Linux %s bug: %s fails with error -2 (ENOENT) when no reset handler exists for "
                          "compatible '%s', even with reset_required=0; fixed in Linux 6.3 (commit 168a9c91fe0a)",
                          f->kernel_release, f->target, compat);
-                return;
+                return true;
         }
-        snprintf(buf, size, "'%s' did not bind the device after probing; the kernel log (dmesg) has the driver's error",
-                 f->target);
+        return false;
+}
+
+void diagnose_bind_failure(const BindFacts *f, char *buf, size_t size) {
+        if (!diagnose_blocker(f, buf, size))
+                snprintf(buf, size,
+                         "'%s' did not bind the device after probing; the kernel log (dmesg) has the driver's error",
+                         f->target);
 }

@@ -30,5 +30,7 @@ typedef struct BindFacts {
 bool kernel_has_reset_required_bug(const char *release);
 bool driver_is_vfio(const char *driver);
 
+/* The first known cause that stops a bind, as one line; false when none is known. */
+bool diagnose_blocker(const BindFacts *f, char *buf, size_t size);
 /* One line, without the device name. */
 void diagnose_bind_failure(const BindFacts *f, char *buf, size_t size);

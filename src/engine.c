@@ -147,16 +147,13 @@ static int read_bool_param(Engine *e, const char *module, const char *param) {
         return v[0] == 'Y' || v[0] == 'y' || v[0] == '1';
 }
 
-static void diagnose(Engine *e, const DeviceInfo *d, const char *target, const char *module, int module_error,
-                     BindReport *rep) {
+void engine_collect_facts(Engine *e, const DeviceInfo *d, const char *target, BindFacts *ret) {
         char alias[64 + 128];
         BindFacts f = {
                 .device = d->name,
                 .bus = d->bus,
                 .target = target,
                 .target_registered = sysfs_driver_registered(&e->sysfs, d->bus, target),
-                .module = module,
-                .module_error = module_error,
                 .module_loading = e->modules != NULL,
                 .now_bound = d->driver,
                 .has_iommu_group = d->iommu_group != NULL,
@@ -173,6 +170,16 @@ static void diagnose(Engine *e, const DeviceInfo *d, const char *target, const c
                 if (f.reset_module < 0)
                         f.reset_module = -1;
         }
+        *ret = f;
+}
+
+static void diagnose(Engine *e, const DeviceInfo *d, const char *target, const char *module, int module_error,
+                     BindReport *rep) {
+        BindFacts f;
+
+        engine_collect_facts(e, d, target, &f);
+        f.module = module;
+        f.module_error = module_error;
         rep->status = BIND_FAILED;
         diagnose_bind_failure(&f, rep->reason, sizeof rep->reason);
 }

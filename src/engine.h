@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "device.h"
+#include "diagnose.h"
 #include "modules.h"
 #include "sysfs.h"
 #include "worker.h"
@@ -61,3 +62,6 @@ void engine_done(Engine *e);
 int engine_bind(Engine *e, DeviceInfo *d, const char *target, const char *rule, BindReport *ret);
 /* Gives @d back: the override it had before (or none), unbind from the target, probe. */
 int engine_restore(Engine *e, DeviceInfo *d, BindReport *ret);
+
+/* What the system shows about binding @d to @target: driver, module, IOMMU, reset (for explain). */
+void engine_collect_facts(Engine *e, const DeviceInfo *d, const char *target, BindFacts *ret);

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "engine.h"
+#include "match.h"
+#include "state.h"
+
+/* One device brought where the policy says: the step shared by the daemon (coldplug, uevents,
+ * reload) and by "vfio-platform-bindctl apply". Does not log: returns what happened. */
+
+typedef struct ApplyFlags {
+        bool dry_run;           /* decide and report, write nothing */
+        bool reconcile;         /* restore devices we moved that the policy no longer selects */
+        bool keep;              /* ... but leave them where they are */
+} ApplyFlags;
+
+typedef enum ApplyAction {
+        APPLY_NONE,             /* not selected (or protected), nothing of ours to undo */
+        APPLY_BIND,             /* report says how */
+        APPLY_RESTORE,          /* report says how */
+        APPLY_KEEP,             /* no longer selected, kept on its driver (flags.keep) */
+        APPLY_GONE,             /* the device is not there */
+} ApplyAction;
+
+typedef struct ApplyResult {
+        ApplyAction action;
+        Decision decision;
+        BindReport report;
+        DeviceInfo *device;     /* as read before acting; NULL when gone */
+        char *was;              /* its driver before we acted */
+        DeviceRecord record;    /* what restore went back to */
+} ApplyResult;
+
+void apply_result_done(ApplyResult *r);
+int apply_device(Engine *e, const Policy *p, Bus bus, const char *name, const ApplyFlags *flags, ApplyResult *ret);
+void rule_describe(const Rule *r, char *buf, size_t size);

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <string.h>
+
+#include "diagnose.h"
+#include "status.h"
+#include "strv.h"
+
+#define STATUS_JSON_VERSION 1
+
+const char *status_state(const DeviceInfo *d, const Decision *dec, const char *recorded_status) {
+        switch (dec->verdict) {
+        case VERDICT_BIND:
+                if (streq_ptr(d->driver, dec->driver))
+                        return "bound";
+                return streq_ptr(recorded_status, "failed") ? "failed" : "pending";
+        case VERDICT_IGNORE:
+                return "ignored";
+        default:
+                return "unselected";
+        }
+}
+
+void json_print_string(FILE *f, const char *s) {
+        if (!s) {
+                fputs("null", f);
+                return;
+        }
+        fputc('"', f);
+        for (; *s; s++) {
+                unsigned char c = *s;
+                if (c == '"' || c == '\\')
+                        fprintf(f, "\\%c", c);
+                else if (c == '\n')
+                        fputs("\\n", f);
+                else if (c < 0x20 || c == 0x7f)
+                        fprintf(f, "\\u%04x", c);
+                else
+                        fputc(c, f);
+        }
+        fputc('"', f);
+}
+
+static void json_kv(FILE *f, const char *key, const char *value, bool comma) {
+        fprintf(f, "\"%s\": ", key);
+        json_print_string(f, value);
+        if (comma)
+                fputs(", ", f);
+}
+
+void status_print_json(FILE *f, const StatusRow *rows, size_t n) {
+        fprintf(f, "{\n  \"version\": %d,\n  \"devices\": [", STATUS_JSON_VERSION);
+        for (size_t i = 0; i < n; i++) {
+                const StatusRow *r = &rows[i];
+                const DeviceInfo *d = r->device;
+                const Rule *rule = r->decision.rule;
+
+                fputs(i > 0 ? ",\n    {" : "\n    {", f);
+                json_kv(f, "name", d->name, true);
+                json_kv(f, "bus", bus_to_string(d->bus), true);
+                json_kv(f, "path", d->of_fullname, true);
+                fputs("\"compatibles\": [", f);
+                STRV_FOREACH(c, d->compatibles) {
+                        if (c != d->compatibles)
+                                fputs(", ", f);
+                        json_print_string(f, *c);
+                }
+                fputs("], ", f);
+                json_kv(f, "driver", d->driver, true);
+                json_kv(f, "override", d->override, true);
+                json_kv(f, "iommu_group", d->iommu_group, true);
+                json_kv(f, "decision", verdict_to_string(r->decision.verdict), true);
+                json_kv(f, "target", r->decision.driver, true);
+                fputs("\"rule\": ", f);
+                if (rule) {
+                        fputs("{", f);
+                        json_kv(f, "name", rule->name, true);
+                        json_kv(f, "file", rule->file, true);
+                        fprintf(f, "\"line\": %u}", rule->line);
+                } else
+                        fputs("null", f);
+                fputs(", ", f);
+                json_kv(f, "state", r->state, true);
+                json_kv(f, "reason", r->reason, false);
+                fputs("}", f);
+        }
+        fputs(n > 0 ? "\n  ]\n}\n" : "]\n}\n", f);
+}
+
+typedef enum Group { GROUP_TARGET, GROUP_NATIVE, GROUP_UNBOUND, _GROUP_MAX } Group;
+
+static Group row_group(const StatusRow *r) {
+        const char *drv = r->device->driver;
+
+        if (!drv)
+                return GROUP_UNBOUND;
+        if (driver_is_vfio(drv) || streq_ptr(drv, r->decision.driver) || streq_ptr(drv, r->device->override))
+                return GROUP_TARGET;
+        return GROUP_NATIVE;
+}
+
+static const char *state_color(const char *state) {
+        if (streq(state, "bound"))
+                return "\033[32m";
+        if (streq(state, "failed"))
+                return "\033[31m";
+        if (streq(state, "pending"))
+                return "\033[33m";
+        return "";
+}
+
+void status_print_table(FILE *f, const StatusRow *rows, size_t n, bool color) {
+        static const char * const titles[_GROUP_MAX] = {
+                [GROUP_TARGET] = "Devices on a user space driver (vfio-platform, vfio-amba, ...)",
+                [GROUP_NATIVE] = "Devices on a native driver",
+                [GROUP_UNBOUND] = "Devices without a driver",
+        };
+        bool first = true;
+
+        for (Group g = 0; g < _GROUP_MAX; g++) {
+                size_t count = 0;
+
+                for (size_t i = 0; i < n; i++)
+                        count += row_group(&rows[i]) == g;
+                if (count == 0)
+                        continue;
+                fprintf(f, "%s%s%s%s\n", first ? "" : "\n", color ? "\033[1m" : "", titles[g], color ? "\033[0m" : "");
+                fprintf(f, "%-28s %-8s %-16s %-16s %-5s %-10s %s\n", "DEVICE", "BUS", "DRIVER", "OVERRIDE", "GROUP",
+                        "STATE", "RULE");
+                first = false;
+                for (size_t i = 0; i < n; i++) {
+                        const StatusRow *r = &rows[i];
+                        const DeviceInfo *d = r->device;
+
+                        if (row_group(r) != g)
+                                continue;
+                        fprintf(f, "%-28s %-8s %-16s %-16s %-5s %s%-10s%s ", d->name, bus_to_string(d->bus),
+                                d->driver ?: "-", d->override ?: "-", d->iommu_group ?: "-",
+                                color ? state_color(r->state) : "", r->state, color ? "\033[0m" : "");
+                        if (r->decision.rule)
+                                fprintf(f, "%s (%s:%u)", r->decision.rule->name, r->decision.rule->file,
+                                        r->decision.rule->line);
+                        else
+                                fputs("-", f);
+                        fputc('\n', f);
+                        if (r->reason)
+                                fprintf(f, "%-28s   reason: %s\n", "", r->reason);
+                }
+        }
+        if (first)
+                fputs("No platform or AMBA devices.\n", f);
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdio.h>
+
+#include "match.h"
+
+/* "vfio-platform-bindctl status": one row per device, printed as a table or as JSON. Pure
+ * formatting; the JSON schema is documented in vfio-platform-bindctl(8) and stays stable. */
+
+typedef struct StatusRow {
+        const DeviceInfo *device;
+        Decision decision;
+        const char *state;      /* see status_state() */
+        const char *reason;     /* why it failed, from the daemon's record */
+} StatusRow;
+
+/* "bound", "pending", "failed", "ignored" or "unselected". @recorded_status/@reason come from the
+ * state record of the device (NULL when none). */
+const char *status_state(const DeviceInfo *d, const Decision *dec, const char *recorded_status);
+void status_print_table(FILE *f, const StatusRow *rows, size_t n, bool color);
+void status_print_json(FILE *f, const StatusRow *rows, size_t n);
+/* A JSON string literal, quotes included; NULL prints null. */
+void json_print_string(FILE *f, const char *s);
