@@ -1,0 +1,92 @@
+#!/bin/bash
+# vfio-platform-bindctl against the fake QEMU-virt sysfs tree: status (table and JSON), explain,
+# apply --dry-run and generate compared with golden files; exit codes; what bind, restore and
+# apply write into the tree (no kernel: nothing binds, the files show the intent).
+set -u
+ctl="${VALGRIND:-} ${top_builddir:-.}/vfio-platform-bindctl"
+src="${top_srcdir:-.}/tests"
+golden="$src/bindctl"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+root=$tmp/root
+fail=0
+ok() { echo "PASS: $*"; }
+ko() { echo "FAIL: $*"; fail=1; }
+
+"$src/make-fake-sysfs.sh" "$root"
+install -D -m 0644 "$src/../conf/50-example.conf" "$root/etc/vfio-platform-bind.d/50-example.conf"
+
+# Output with the temporary root and the machine's kernel and modules taken out.
+run() {
+        $ctl --root="$root" "$@" 2>&1 | sed -e "s|$root|@ROOT@|g" -e "s|^  kernel: .*|  kernel: @KERNEL@|" \
+                -e "/^  reset module:/d"
+        return "${PIPESTATUS[0]}"
+}
+
+golden_test() { # NAME EXPECTED-STATUS ARGS...
+        local name=$1 want=$2 rc
+        shift 2
+        run "$@" >"$tmp/$name.out"
+        rc=$?
+        if [ "$rc" = "$want" ] && cmp -s "$tmp/$name.out" "$golden/$name.expected"; then
+                ok "$name"
+        else
+                ko "$name (exit $rc, wanted $want)"
+                diff -u "$golden/$name.expected" "$tmp/$name.out" | head -40
+        fi
+}
+
+golden_test status 0 status
+golden_test status-json 0 status --json
+golden_test status-one 0 status --json 9000000.pl011
+golden_test explain 0 explain a003e00.virtio_mmio
+golden_test explain-protected 0 explain 9000000.pl011
+golden_test apply-dry-run 0 apply --dry-run --no-load-modules
+golden_test unknown-device 2 explain nothere
+golden_test bad-device-name 2 status ../../etc
+golden_test generate-empty 0 generate
+
+# --dry-run wrote nothing.
+[ "$(cat "$root/sys/devices/platform/a003e00.virtio_mmio/driver_override")" = "(null)" ] &&
+        [ ! -s "$root/sys/bus/platform/drivers_probe" ] && ok "dry run writes nothing" || ko "dry run wrote"
+
+# bind: override, unbind from the native driver, probe; the plain tree never binds, so bind
+# must fail and say which driver still holds the device.
+run bind a003e00.virtio_mmio --no-load-modules >"$tmp/bind.out"
+rc=$?
+[ $rc = 1 ] && grep -q "not bound to vfio-platform: driver 'virtio-mmio' holds the device instead" "$tmp/bind.out" &&
+        [ "$(cat "$root/sys/devices/platform/a003e00.virtio_mmio/driver_override")" = vfio-platform ] &&
+        [ "$(cat "$root/sys/bus/platform/drivers/virtio-mmio/unbind")" = a003e00.virtio_mmio ] &&
+        [ "$(cat "$root/sys/bus/platform/drivers_probe")" = a003e00.virtio_mmio ] &&
+        grep -q '^previous_driver=virtio-mmio$' "$root/run/vfio-platform-bindd/platform/a003e00.virtio_mmio" &&
+        ok "bind writes override, unbind, probe and records the previous driver" || { ko "bind (exit $rc)"; cat "$tmp/bind.out"; }
+
+# status now reports the recorded failure with its reason.
+run status a003e00.virtio_mmio >"$tmp/st.out"
+grep -q "failed" "$tmp/st.out" && grep -q "reason: driver 'virtio-mmio' holds the device instead" "$tmp/st.out" &&
+        ok "status shows the recorded failure" || { ko "status after failed bind"; cat "$tmp/st.out"; }
+
+# restore: the override is cleared and the record dropped.
+run restore a003e00.virtio_mmio >"$tmp/restore.out"
+[ "$(cat "$root/sys/devices/platform/a003e00.virtio_mmio/driver_override")" = "" ] &&
+        [ ! -e "$root/run/vfio-platform-bindd/platform/a003e00.virtio_mmio" ] &&
+        grep -q "the policy still selects it" "$tmp/restore.out" &&
+        ok "restore clears the override, drops the record, warns about the policy" || { ko "restore"; cat "$tmp/restore.out"; }
+run restore >/dev/null; [ $? = 2 ] && ok "restore without devices or --all exits 2" || ko "restore usage"
+
+# --persist: a rule that an earlier ignore rule shadows is not kept.
+run bind 9000000.pl011 --driver=vfio-amba --persist --no-load-modules >"$tmp/persist.out"
+ls "$root/etc/vfio-platform-bind.d/" | grep -q bindctl && ko "persist kept a shadowed rule" ||
+        ok "persist refuses a rule an ignore rule shadows"
+
+# A device with ':' and '-' in its name (gpio-keys has both in real trees as soon:gpio-keys).
+mkdir -p "$root/sys/devices/platform/soc:gpio-keys"
+echo '(null)' >"$root/sys/devices/platform/soc:gpio-keys/driver_override"
+echo 'OF_FULLNAME=/soc/gpio-keys' >"$root/sys/devices/platform/soc:gpio-keys/uevent"
+ln -s ../../../devices/platform/soc:gpio-keys "$root/sys/bus/platform/devices/soc:gpio-keys"
+run bind soc:gpio-keys --driver=uio_pdrv_genirq --no-load-modules >"$tmp/colon.out"
+[ "$(cat "$root/sys/devices/platform/soc:gpio-keys/driver_override")" = uio_pdrv_genirq ] &&
+        grep -q "driver 'uio_pdrv_genirq' is not registered and module loading is off" "$tmp/colon.out" &&
+        ok "a name with ':' and '-'" || { ko "a name with ':' and '-'"; cat "$tmp/colon.out"; }
+
+exit $fail
