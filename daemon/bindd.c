@@ -27,7 +27,7 @@ static void help(void) {
                "     --keep-on-reload       Leave devices that a new policy no longer selects\n"
                "                            on their driver instead of restoring them\n"
                "     --write-timeout=SEC    Abandon a sysfs write after SEC seconds (10)\n"
-               "     --verify-timeout=SEC   Wait up to SEC seconds for a probe to show (0.5)\n"
+               "     --verify-timeout=SEC   Wait up to SEC seconds for a probe to show (0.1)\n"
                "     --log-level=LEVEL      debug, info, notice, warning or err (info)\n",
                program_invocation_short_name);
 }
@@ -73,6 +73,14 @@ static int run(const Root *root, const EngineConfig *config, bool keep, char **p
         sigset_t mask;
         int r;
 
+        /* Before any thread exists: the sysfs workers must inherit the mask, or a signal meant
+         * for the event loop kills the process through one of them. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+
         r = manager_new(root, config, keep, policy_files, &m);
         if (r < 0)
                 return r;
@@ -80,11 +88,6 @@ static int run(const Root *root, const EngineConfig *config, bool keep, char **p
         if (r < 0)
                 goto finish;
 
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGINT);
-        sigaddset(&mask, SIGHUP);
-        sigprocmask(SIG_BLOCK, &mask, NULL);
         for (int sig = SIGHUP; sig <= SIGTERM; sig++)
                 if (sigismember(&mask, sig) == 1 && (r = sd_event_add_signal(m->event, NULL, sig, on_signal, m)) < 0) {
                         log_error_errno(r, "Failed to watch signal %d: %m", sig);

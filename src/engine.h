@@ -15,7 +15,8 @@
 
 typedef struct EngineConfig {
         uint64_t write_timeout_usec;    /* a sysfs write that takes longer is abandoned */
-        uint64_t verify_timeout_usec;   /* how long an asynchronous probe may take to show */
+        uint64_t verify_timeout_usec;   /* how long a probe may take to show; drivers_probe probes
+                                         * synchronously, so this only covers odd drivers */
         bool load_modules;              /* load the target driver's module when needed */
         const char *kernel_release;     /* NULL: uname() */
 } EngineConfig;
@@ -23,7 +24,7 @@ typedef struct EngineConfig {
 #define ENGINE_CONFIG_DEFAULT                                   \
         (EngineConfig) {                                        \
                 .write_timeout_usec = 10 * 1000000ULL,          \
-                .verify_timeout_usec = 500 * 1000ULL,           \
+                .verify_timeout_usec = 100 * 1000ULL,           \
                 .load_modules = true,                           \
         }
 
