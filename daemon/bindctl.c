@@ -237,7 +237,6 @@ static void print_fact(const char *label, const char *value) {
 static int verb_explain(Context *c) {
         _cleanup_policy_ Policy *p = NULL;
         _cleanup_device_info_ DeviceInfo *d = NULL;
-        _cleanup_free_ char *compat = NULL;
         Decision dec;
         Engine e;
         int r;
@@ -363,7 +362,7 @@ static void rule_name_for(const char *prefix, const char *s, char *buf, size_t s
 }
 
 static int persist_rule(Context *c, const DeviceInfo *d, const char *driver) {
-        _cleanup_free_ char *path = NULL, *shown = NULL;
+        _cleanup_free_ char *path = NULL;
         _cleanup_policy_ Policy *p = NULL;
         _cleanup_close_ int dfd = -EBADF;
         char name[RULE_NAME_MAX + 1];
