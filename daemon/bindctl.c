@@ -12,6 +12,7 @@
 
 #include "apply.h"
 #include "diag.h"
+#include "dtb.h"
 #include "log.h"
 #include "macro.h"
 #include "paths.h"
@@ -45,8 +46,10 @@ static void help(void) {
                "  status [--json] [DEVICE...]  Devices, their drivers, and what the policy says\n"
                "  explain DEVICE               Why the policy selects DEVICE or not, and what\n"
                "                               would stop its bind\n"
-               "  check [FILE...]              Validate the policy (or just these files) and\n"
-               "                               print the effective rules with their origin\n"
+               "  check [--fdt=DTB] [FILE...]  Validate the policy (or just these files) and\n"
+               "                               print the effective rules with their origin;\n"
+               "                               with --fdt, the devices Linux would create from\n"
+               "                               DTB and what the policy decides for each\n"
                "  apply [--dry-run] [--early]  Bring every device where the policy says, once\n"
                "  bind DEVICE [--driver=NAME] [--persist]\n"
                "                               Bind DEVICE now; --persist also writes a rule\n"
@@ -105,6 +108,42 @@ static int find_device(Engine *e, const char *name, DeviceInfo **ret) {
         return r;
 }
 
+/* The devices a kernel would create from a DTB, and what the policy says of each. */
+static int check_fdt(const Policy *p, const char *path) {
+        _cleanup_free_ char *error = NULL;
+        _cleanup_free_ void *blob = NULL;
+        DeviceInfo *devs = NULL;
+        size_t size, n = 0;
+        int r;
+
+        r = fdt_read_file(path, &blob, &size);
+        if (r < 0)
+                return log_error_errno(r, "Cannot read %s: %m", path);
+        r = fdt_list_devices(blob, size, &devs, &n, &error);
+        if (r < 0) {
+                if (error)
+                        log_error("%s: %s", path, error);
+                return log_error_errno(r, "%s: not a usable device tree.", path);
+        }
+        printf("\n# %zu device%s that Linux would create from %s\n", n, n == 1 ? "" : "s", path);
+        printf("%-32s %-8s %-40s %s\n", "DEVICE", "BUS", "DT PATH", "DECISION");
+        for (size_t i = 0; i < n; i++) {
+                const DeviceInfo *d = &devs[i];
+                Decision dec;
+
+                policy_decide(p, d, &dec);
+                printf("%-32s %-8s %-40s ", d->name, bus_to_string(d->bus), d->of_fullname ?: "-");
+                if (dec.verdict == VERDICT_BIND)
+                        printf("bind to %s by %s (%s:%u)\n", dec.driver, dec.rule->name, dec.rule->file, dec.rule->line);
+                else if (dec.verdict == VERDICT_IGNORE)
+                        printf("protected by %s (%s:%u)\n", dec.rule->name, dec.rule->file, dec.rule->line);
+                else
+                        printf("-\n");
+        }
+        fdt_devices_free(devs, n);
+        return 0;
+}
+
 static int verb_check(Context *c) {
         _cleanup_policy_ Policy *p = NULL;
         int r;
@@ -117,10 +156,16 @@ static int verb_check(Context *c) {
                strv_length(p->files), strv_length(p->files) == 1 ? "" : "s");
         STRV_FOREACH(f, p->files)
                 printf("#   %s\n", *f);
-        if (p->n_rules > 0)
-                putchar('\n');
-        policy_dump(p, stdout);
-        return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILED;
+        if (c->fdt)
+                r = check_fdt(p, c->fdt);
+        else {
+                if (p->n_rules > 0)
+                        putchar('\n');
+                policy_dump(p, stdout);
+        }
+        if (fflush(stdout) != 0)
+                r = -EIO;
+        return r < 0 ? EXIT_FAILED : EXIT_SUCCESS;
 }
 
 /* Every device of every bus, or just the named ones. */
@@ -574,7 +619,7 @@ static const struct {
 
 int main(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_ROOT, ARG_JSON, ARG_DRY_RUN, ARG_EARLY, ARG_DRIVER, ARG_PERSIST, ARG_ALL,
-               ARG_BY, ARG_NO_LOAD };
+               ARG_BY, ARG_NO_LOAD, ARG_FDT };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -587,6 +632,7 @@ int main(int argc, char *argv[]) {
                 { "all", no_argument, NULL, ARG_ALL },
                 { "by", required_argument, NULL, ARG_BY },
                 { "no-load-modules", no_argument, NULL, ARG_NO_LOAD },
+                { "fdt", required_argument, NULL, ARG_FDT },
                 {}
         };
         Context c = {
@@ -633,6 +679,9 @@ int main(int argc, char *argv[]) {
                         break;
                 case ARG_NO_LOAD:
                         c.load_modules = false;
+                        break;
+                case ARG_FDT:
+                        c.fdt = optarg;
                         break;
                 default:
                         return EXIT_USAGE;

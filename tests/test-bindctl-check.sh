@@ -36,4 +36,21 @@ $ctl --root="$tmp/nonexistent" check >/dev/null 2>&1 && rc=0 || rc=$?
 [ "$rc" = 2 ] && ok "missing root exits 2" || ko "missing root exits $rc"
 $ctl --version | grep -q '^vfio-platform-bindd ' && ok "--version" || ko "--version"
 
+
+# check --fdt: the devices of a real board's DTB (Raspberry Pi 4) against the example policy.
+(cd "$src/policy/good" && $ctl check --fdt="$src/fdt/bcm2711-rpi-4-b.dtb" example.conf) >"$tmp/out" 2>"$tmp/err" && rc=0 || rc=$?
+[ "$rc" = 0 ] && grep -q '^# 54 devices that Linux would create from' "$tmp/out" &&
+        grep -Eq '^fe201000.serial +amba +/soc/serial@7e201000 +protected by console \(example.conf:6\)$' "$tmp/out" &&
+        grep -Eq '^fe215040.serial +platform +/soc/serial@7e215040 +-$' "$tmp/out" &&
+        ok "check --fdt on a real DTB" || { ko "check --fdt on a real DTB (rc=$rc)"; head -20 "$tmp/out" "$tmp/err"; }
+
+# A truncated DTB: a clear error and exit 1, never a crash.
+head -c 100 "$src/fdt/juno.dtb" >"$tmp/trunc.dtb"
+(cd "$src/policy/good" && $ctl check --fdt="$tmp/trunc.dtb" example.conf) >"$tmp/out" 2>"$tmp/err" && rc=0 || rc=$?
+[ "$rc" = 1 ] && grep -qx "$tmp/trunc.dtb: truncated device tree: header says 26981 bytes, got 100" "$tmp/err" &&
+        ok "check --fdt on a truncated DTB" || { ko "check --fdt on a truncated DTB (rc=$rc)"; cat "$tmp/err"; }
+printf 'not a device tree at all, just text\n' >"$tmp/text.dtb"
+(cd "$src/policy/good" && $ctl check --fdt="$tmp/text.dtb" example.conf) >"$tmp/out" 2>"$tmp/err" && rc=0 || rc=$?
+[ "$rc" = 1 ] && grep -q "not a usable device tree" "$tmp/err" && ok "check --fdt on a text file" || { ko "check --fdt on text (rc=$rc)"; cat "$tmp/err"; }
+
 exit $fail

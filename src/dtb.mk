@@ -1,5 +1,5 @@
 # Device tree reader (check --fdt): fragment of Makefile.am
-src_libvpb_a_SOURCES += src/fdt.c src/fdt.h
+src_libvpb_a_SOURCES += src/dtb.c src/dtb.h
 
 if ENABLE_TESTS
 check_PROGRAMS += tests/test-fdt
