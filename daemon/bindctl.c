@@ -260,7 +260,7 @@ static int verb_status(Context *c) {
         if (c->json)
                 status_print_json(stdout, rows, n);
         else
-                status_print_table(stdout, rows, n, isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
+                status_print_table(stdout, rows, n, isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && !streq_ptr(getenv("TERM"), "dumb"));
         r = 0;
 finish:
         for (size_t i = 0; i < n; i++) {

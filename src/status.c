@@ -130,12 +130,15 @@ void status_print_table(FILE *f, const StatusRow *rows, size_t n, bool color) {
                 for (size_t i = 0; i < n; i++) {
                         const StatusRow *r = &rows[i];
                         const DeviceInfo *d = r->device;
+                        bool paint;
 
                         if (row_group(r) != g)
                                 continue;
+                        paint = color && *state_color(r->state);
+
                         fprintf(f, "%-28s %-8s %-16s %-16s %-5s %s%-10s%s ", d->name, bus_to_string(d->bus),
                                 d->driver ?: "-", d->override ?: "-", d->iommu_group ?: "-",
-                                color ? state_color(r->state) : "", r->state, color ? "\033[0m" : "");
+                                paint ? state_color(r->state) : "", r->state, paint ? "\033[0m" : "");
                         if (r->decision.rule)
                                 fprintf(f, "%s (%s:%u)", r->decision.rule->name, r->decision.rule->file,
                                         r->decision.rule->line);

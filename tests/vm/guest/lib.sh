@@ -1,0 +1,244 @@
+# Helpers for the VM test scenarios (busybox sh, sourced by /init and by
+# every scenario).  A scenario is /vmtest/scenarios/NAME.sh defining run();
+# run() returns normally on success, calls fail "reason" or skip "reason".
+#
+# Console protocol (parsed by run.sh on the host; other lines are ignored):
+#   VMTEST BEGIN name uptime=S      the scenario starts (S: seconds since boot)
+#   VMTEST CHECK name: text         a passed check (for the log)
+#   VMTEST INFO text                facts worth keeping (timings, names)
+#   VMTEST PASS name | VMTEST FAIL name: reason | VMTEST SKIP name: reason
+#   VMTEST END name uptime=S        the guest is about to power off
+# shellcheck shell=sh
+
+SYSP=/sys/bus/platform
+MODDIR=/lib/modules/$(uname -r)
+VIRTIO_MAGIC=0x74726976
+POLICY_DIR=/etc/vfio-platform-bind.d
+
+# The guest's devices (see README.md; QEMU runs 4 virtio-rng devices, the DT
+# edits are in lib/common.sh).
+DEV_RNG_A=a003c00.virtio_mmio          # virtio-rng, native virtio-mmio, iommus
+DEV_RNG_B=a003a00.virtio_mmio          # virtio-rng, native virtio-mmio, iommus
+DEV_RNG_NOIOMMU=a003800.virtio_mmio    # virtio-rng, native virtio-mmio, NO iommus
+DEV_EMPTY_A=a000000.virtio_mmio        # empty slot: no driver keeps it, iommus
+DEV_EMPTY_B=a000200.virtio_mmio        # empty slot, iommus
+DEV_EMPTY_NOIOMMU=a001000.virtio_mmio  # empty slot, NO iommus
+DEV_FWCFG=9020000.fw-cfg               # native qemu_fw_cfg (module), iommus; '-' in name
+DEV_SOC=vmtest-soc:vfio-test           # no driver, no region, iommus; ':' and '-' in name
+DEV_HP=a003e00.virtio_mmio             # made by vmtest_hotplug.ko (virtio-rng behind), iommus
+HP_OF_FULLNAME=/hp-parent/virtio_mmio@a003e00
+
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+info() { echo "VMTEST INFO $*"; }
+ok() { echo "VMTEST CHECK ${VM_NAME:-?}: $*"; }
+fail() {
+	printf '%s' "$*" | tr '\n' ' ' >/tmp/vmtest.reason
+	echo "VMTEST CHECK-FAILED ${VM_NAME:-?}: $*"
+	exit 1
+}
+skip() { printf '%s' "$*" | tr '\n' ' ' >/tmp/vmtest.reason; exit 77; }
+
+# --- device state -------------------------------------------------------------
+vm_driver() { # DEV -> driver name or "none"
+	_l=$(readlink "$SYSP/devices/$1/driver" 2>/dev/null) && basename "$_l" || echo none
+}
+vm_override() { cat "$SYSP/devices/$1/driver_override" 2>/dev/null || echo "?"; }
+vm_group() { # DEV -> IOMMU group number or "none"
+	_l=$(readlink "$SYSP/devices/$1/iommu_group" 2>/dev/null) && basename "$_l" || echo none
+}
+vm_state() { echo "$1 driver=$(vm_driver "$1") override=$(vm_override "$1") group=$(vm_group "$1")"; }
+vm_exists() { [ -e "$SYSP/devices/$1" ]; }
+
+# vm_wait_driver DEV DRV [SECONDS=10]: wait until DEV is bound to DRV
+vm_wait_driver() {
+	_n=$(( ${3:-10} * 10 ))
+	while [ "$_n" -gt 0 ]; do
+		[ "$(vm_driver "$1")" = "$2" ] && return 0
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	[ "$(vm_driver "$1")" = "$2" ]
+}
+# vm_expect_driver DEV DRV [SECONDS]: same, fail the scenario otherwise
+vm_expect_driver() {
+	vm_wait_driver "$@" || fail "$1: expected driver $2, have: $(vm_state "$1")"
+	ok "$1 bound to $2"
+}
+# vm_expect_override DEV VALUE
+vm_expect_override() {
+	[ "$(vm_override "$1")" = "$2" ] || fail "$1: expected driver_override '$2', have: $(vm_state "$1")"
+	ok "$1 driver_override is '$2'"
+}
+
+# --- plain sysfs operations -------------------------------------------------------
+vm_write() { # FILE VALUE: write like the daemon does; returns the write's status
+	printf '%s' "$2" >"$1"
+}
+# vm_bind DEV DRV: driver_override, unbind the current driver, drivers_probe
+vm_bind() {
+	vm_write "$SYSP/devices/$1/driver_override" "$2" || return 1
+	_cur=$(vm_driver "$1")
+	if [ "$_cur" != none ] && [ "$_cur" != "$2" ]; then
+		vm_write "$SYSP/devices/$1/driver/unbind" "$1" || return 1
+	fi
+	vm_write "$SYSP/drivers_probe" "$1"
+}
+# vm_restore DEV: clear the override, unbind, drivers_probe (native driver back)
+vm_restore() {
+	echo >"$SYSP/devices/$1/driver_override" || return 1
+	[ "$(vm_driver "$1")" = none ] || vm_write "$SYSP/devices/$1/driver/unbind" "$1" || return 1
+	vm_write "$SYSP/drivers_probe" "$1"
+}
+# vm_vfio_open DEV [vfio-open options]: the device through VFIO, or fail
+vm_vfio_open() {
+	# what a VMM relies on: the type1 IOMMU backend of the VFIO container
+	modprobe vfio_iommu_type1 || fail "modprobe vfio_iommu_type1 failed"
+	_d=$1; shift
+	_out=$(vfio-open "$@" "$_d" 2>&1) || fail "vfio-open $_d: $_out"
+	ok "$_out"
+}
+vm_load_vfio_platform() {
+	modprobe vfio-platform || fail "modprobe vfio-platform failed"
+	[ "$(cat /sys/module/vfio_platform/parameters/reset_required 2>/dev/null)" = N ] ||
+		fail "vfio_platform reset_required is not N (modprobe.d?)"
+}
+
+# --- udev -------------------------------------------------------------------------
+vm_start_udevd() {
+	/lib/systemd/systemd-udevd --daemon --resolve-names=never || fail "systemd-udevd did not start"
+	udevadm control --ping --timeout=10 >/dev/null 2>&1 || fail "systemd-udevd does not answer"
+}
+vm_coldplug() { # what systemd-udev-trigger.service + udevadm settle do
+	udevadm trigger --type=subsystems --action=add
+	udevadm trigger --type=devices --action=add
+	udevadm settle --timeout=60 || fail "udevadm settle timed out"
+}
+vm_boot() { # udevd plus coldplug: the native drivers are bound afterwards
+	vm_start_udevd
+	vm_coldplug
+}
+
+# --- the hotplug test module -----------------------------------------------------------
+vm_hotplug_add() { insmod "$MODDIR/extra/vmtest_hotplug.ko" || fail "insmod vmtest_hotplug failed"; }
+vm_hotplug_remove() { rmmod vmtest_hotplug || fail "rmmod vmtest_hotplug failed"; }
+
+# --- the project's programs ------------------------------------------------------------
+BINDD_LOG=/tmp/bindd.log
+vm_policy() { # NAME: policy drop-in from stdin
+	mkdir -p "$POLICY_DIR"
+	chmod 0755 "$POLICY_DIR"
+	cat >"$POLICY_DIR/$1.conf"
+	chmod 0644 "$POLICY_DIR/$1.conf"
+}
+vm_bindd_start() { # [ARGS...]: the daemon in the background, log in $BINDD_LOG
+	vfio-platform-bindd "$@" >>"$BINDD_LOG" 2>&1 &
+	echo $! >/tmp/bindd.pid
+	uptime_s >/tmp/bindd.start
+	info "vfio-platform-bindd started (pid $!) at uptime $(uptime_s)"
+}
+# vm_expect_all DRV SECONDS DEV...: every DEV ends bound to DRV; reports the
+# time since the daemon's start
+vm_expect_all() {
+	_drv=$1 _secs=$2
+	shift 2
+	for _d in "$@"; do
+		vm_wait_driver "$_d" "$_drv" "$_secs" ||
+			fail "$_d: expected driver $_drv, have: $(vm_state "$_d")"
+	done
+	_t=$(cat /tmp/bindd.start 2>/dev/null || echo 0)
+	info "${VM_NAME:-?}: $# device(s) on $_drv $(echo "$(uptime_s) $_t" | awk '{printf "%.2f", $1 - $2}') s after the daemon's start: $*"
+	ok "$* bound to $_drv"
+}
+vm_bindd_pid() { cat /tmp/bindd.pid 2>/dev/null; }
+vm_bindd_running() { # (a dead child stays a zombie until waited for: look at its state)
+	_p=$(vm_bindd_pid) && [ -n "$_p" ] && [ -r "/proc/$_p/status" ] &&
+		! grep -q '^State:[[:space:]]*Z' "/proc/$_p/status"
+}
+# vm_bindd_stop [SIGNAL=TERM]: stop the daemon; on TERM (and INT) it must exit
+# cleanly with status 0; on KILL, 137 is expected
+vm_bindd_stop() {
+	_sig=${1:-TERM}
+	_p=$(vm_bindd_pid) || return 0
+	[ -n "$_p" ] || return 0
+	kill -"$_sig" "$_p" 2>/dev/null
+	( sleep 10; kill -KILL "$_p" 2>/dev/null ) &
+	_w=$!
+	wait "$_p"
+	_rc=$?
+	kill "$_w" 2>/dev/null
+	rm -f /tmp/bindd.pid
+	info "vfio-platform-bindd exited with status $_rc after SIG$_sig"
+	case $_sig in
+	TERM|INT) [ "$_rc" = 0 ] || fail "vfio-platform-bindd: exit status $_rc after SIG$_sig (expected a clean exit, 0)" ;;
+	esac
+}
+# vm_need_verb PROGRAM VERB: skip the scenario while PROGRAM lacks the command
+vm_need_verb() {
+	"$1" --help 2>&1 | grep -qE "^ +$2( |\$)" || skip "$1 has no '$2' command yet"
+}
+
+# --- runner (called by /init) -------------------------------------------------------------
+vm_diag() {
+	echo "---- diagnostics ----"
+	for _d in $DEV_RNG_A $DEV_RNG_B $DEV_RNG_NOIOMMU $DEV_EMPTY_A $DEV_EMPTY_B $DEV_EMPTY_NOIOMMU \
+		$DEV_FWCFG $DEV_SOC $DEV_HP; do
+		vm_exists "$_d" && echo "state: $(vm_state "$_d")"
+	done
+	lsmod | sed 's/^/lsmod: /'
+	[ -s "$BINDD_LOG" ] && tail -n 60 "$BINDD_LOG" | sed 's/^/bindd: /'
+	dmesg | tail -n 80 | sed 's/^/dmesg: /'
+	echo "---- end of diagnostics ----"
+}
+
+vm_install_project() { # the cross-built install tree, copied over /
+	[ -d /vmtest/project ] || return 1
+	cp -a /vmtest/project/. /
+}
+
+vm_main() {
+	VM_NAME=$(sed -n 's/.*vmtest\.scenario=\([^ ]*\).*/\1/p' /proc/cmdline)
+	_timeout=$(sed -n 's/.*vmtest\.timeout=\([0-9]*\).*/\1/p' /proc/cmdline)
+	echo "VMTEST BEGIN $VM_NAME uptime=$(uptime_s)"
+	_f=/vmtest/scenarios/$VM_NAME.sh
+	_res=FAIL
+	rm -f /tmp/vmtest.reason
+	if [ ! -f "$_f" ]; then
+		echo "no scenario file $_f" >/tmp/vmtest.reason
+	else
+		_req=$(sed -n 's/^# vmtest-requires://p' "$_f")
+		_missing=""
+		for _p in $_req; do
+			[ -n "$(find /vmtest/project -name "$_p" -type f 2>/dev/null)" ] || _missing="$_missing $_p"
+		done
+		if [ -n "$_missing" ]; then
+			_res=SKIP
+			echo "not built:$_missing" >/tmp/vmtest.reason
+		else
+			[ -n "$_req" ] && vm_install_project
+			_t0=$(uptime_s)
+			VM_NAME=$VM_NAME timeout -s KILL "${_timeout:-120}" \
+				sh -c ". /vmtest/lib.sh; . $_f; run" </dev/null
+			_rc=$?
+			info "$VM_NAME: scenario ran $(echo "$(uptime_s) $_t0" | awk '{printf "%.1f", $1 - $2}') s"
+			case $_rc in
+			0) _res=PASS ;;
+			77) _res=SKIP ;;
+			137) [ -s /tmp/vmtest.reason ] || echo "killed after ${_timeout:-120} s (guest timeout)" >/tmp/vmtest.reason ;;
+			*) [ -s /tmp/vmtest.reason ] || echo "scenario exited with status $_rc" >/tmp/vmtest.reason ;;
+			esac
+			# A kernel oops or warning fails the scenario whatever it checked.
+			if [ "$_res" != SKIP ] && dmesg | grep -qE 'Internal error:|BUG:|WARNING:|Kernel panic|Call trace:'; then
+				[ "$_res" = PASS ] && echo "kernel oops/warning in dmesg" >/tmp/vmtest.reason
+				_res=FAIL
+			fi
+		fi
+	fi
+	[ "$_res" = FAIL ] && vm_diag
+	case $_res in
+	PASS) echo "VMTEST PASS $VM_NAME" ;;
+	*) echo "VMTEST $_res $VM_NAME: $(cat /tmp/vmtest.reason 2>/dev/null)" ;;
+	esac
+	echo "VMTEST END $VM_NAME uptime=$(uptime_s)"
+	sync
+	poweroff -f
+}

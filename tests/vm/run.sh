@@ -1,0 +1,220 @@
+#!/bin/bash
+# Boot the arm64 guest under qemu-system-aarch64 (TCG) once per scenario and
+# report.  Last line: "N passed, N failed, N skipped"; exit 1 on any failure
+# (a boot that fails or times out is a failure).
+#
+#   tests/vm/run.sh [options] [SCENARIO...]      (default: every scenario)
+#     --install-tree DIR  the project's programs, already cross-built for
+#                         arm64 (make DESTDIR=DIR install, --prefix=/usr
+#                         --sysconfdir=/etc); default: cross-build them here
+#     --no-build          do not cross-build the project (its scenarios skip)
+#     --require-project   a missing or failing project build is a failure,
+#                         not a skip
+#     -j N                boots in parallel (default: number of cores)
+#     --timeout S         hard limit for one boot (default 150)
+#     --no-prepare        do not run prepare.sh first
+#     --out DIR           logs (default $VM_CACHE/run)
+#     --list              list the scenarios and exit
+#     --shell             boot the guest with an interactive shell (no test)
+# Environment: VM_CACHE (default /var/cache/vfio-platform-bindd-vm).
+set -euo pipefail
+LOG_PREFIX=run
+. "$(dirname "$0")/lib/common.sh"
+
+INSTALL_TREE="" BUILD=1 REQUIRE=0 JOBS=$(nproc) TIMEOUT=150 PREPARE=1 OUTDIR="" LIST=0 SHELL_MODE=0
+SCEN=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--install-tree) INSTALL_TREE=$(cd "$2" && pwd); shift ;;
+	--install-tree=*) INSTALL_TREE=$(cd "${1#*=}" && pwd) ;;
+	--no-build) BUILD=0 ;;
+	--require-project) REQUIRE=1 ;;
+	-j) JOBS=$2; shift ;;
+	-j*) JOBS=${1#-j} ;;
+	--timeout) TIMEOUT=$2; shift ;;
+	--no-prepare) PREPARE=0 ;;
+	--out) OUTDIR=$2; shift ;;
+	--list) LIST=1 ;;
+	--shell) SHELL_MODE=1 ;;
+	-h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+	-*) die "unknown option $1" ;;
+	*) SCEN+=("$1") ;;
+	esac
+	shift
+done
+
+scenario_names() { local f; for f in "$VM_DIR"/scenarios/*.sh; do basename "$f" .sh; done; }
+header() { sed -n "s/^# vmtest-$2: *//p" "$VM_DIR/scenarios/$1.sh" | head -1; }
+if [ "$LIST" = 1 ]; then
+	for s in $(scenario_names); do
+		printf '%-22s %s\n' "$s" "$(header "$s" description)"
+	done
+	exit 0
+fi
+[ ${#SCEN[@]} -gt 0 ] || mapfile -t SCEN < <(scenario_names)
+for s in "${SCEN[@]}"; do [ -f "$VM_DIR/scenarios/$s.sh" ] || die "no scenario $s"; done
+
+T0=$(date +%s)
+[ "$PREPARE" = 0 ] || "$VM_DIR/prepare.sh"
+[ -f "$VM_CACHE/out/prepared.env" ] || die "not prepared: run tests/vm/prepare.sh"
+. "$VM_CACHE/out/prepared.env"
+OUTDIR=${OUTDIR:-$VM_CACHE/run}
+rm -rf "$OUTDIR"; mkdir -p "$OUTDIR/logs"
+
+# --- the project's programs, cross-built for arm64 -------------------------------------
+PROJECT_TREE="" PROJECT_NOTE=""
+cross_build() {
+	local p=$VM_CACHE/project src build dest
+	src=$p/src build=$p/build dest=$p/dest
+	rm -rf "$p"; mkdir -p "$src" "$build" "$dest"
+	# The source as the developer has it (tracked and untracked files, not
+	# the ignored ones), never touching the work tree.
+	if git -C "$SRC_ROOT" rev-parse --git-dir >/dev/null 2>&1; then
+		(cd "$SRC_ROOT" && git ls-files -z -co --exclude-standard | xargs -0 -r cp --parents -a -t "$src" 2>/dev/null) || true
+	else
+		(cd "$SRC_ROOT" && tar -c --exclude=.git .) | tar -x -C "$src"
+	fi
+	local sr=$VM_CACHE/cross lib=lib/$TRIPLET
+	{
+		cd "$src" &&
+		if [ -x autogen.sh ]; then ./autogen.sh; else autoreconf -fi; fi &&
+		cd "$build" &&
+		# pkg-config and the compiler look into the sysroot of arm64 -dev
+		# packages that prepare.sh extracted (nothing :arm64 is installed).
+		PKG_CONFIG=pkg-config PKG_CONFIG_SYSROOT_DIR="$sr" \
+		PKG_CONFIG_LIBDIR="$sr/usr/$lib/pkgconfig:$sr/usr/share/pkgconfig" \
+		"$src/configure" --host="$TRIPLET" --prefix=/usr --sysconfdir=/etc --localstatedir=/var \
+			--disable-tests --with-udevrulesdir=/lib/udev/rules.d \
+			--with-systemdsystemunitdir=/lib/systemd/system \
+			CPPFLAGS="-I$sr/usr/include" \
+			LDFLAGS="-L$sr/usr/$lib -L$sr/$lib -Wl,-rpath-link,$sr/$lib:$sr/usr/$lib" &&
+		make -j"$(nproc)" &&
+		make install DESTDIR="$dest"
+	} >"$p/build.log" 2>&1
+}
+if [ -n "$INSTALL_TREE" ]; then
+	PROJECT_TREE=$INSTALL_TREE
+elif [ "$BUILD" = 0 ]; then
+	PROJECT_NOTE="project not built (--no-build)"
+elif [ ! -f "$SRC_ROOT/configure.ac" ]; then
+	PROJECT_NOTE="no configure.ac in $SRC_ROOT yet"
+else
+	log "cross-building the project (./configure --host=$TRIPLET), log: $VM_CACHE/project/build.log"
+	if (cross_build); then
+		PROJECT_TREE=$VM_CACHE/project/dest
+		log "project cross-built in $(( $(date +%s) - T0 )) s since start"
+	else
+		PROJECT_NOTE="cross-build failed, see $VM_CACHE/project/build.log"
+		tail -n 15 "$VM_CACHE/project/build.log" | sed 's/^/  build: /' >&2
+	fi
+fi
+if [ -n "$PROJECT_NOTE" ]; then
+	log "project scenarios will be skipped: $PROJECT_NOTE"
+	[ "$REQUIRE" = 0 ] || log "--require-project: they count as failures"
+fi
+
+# --- initramfs: the cached base + an overlay with the harness and the project -----------
+ov=$OUTDIR/overlay
+mkdir -p "$ov/vmtest/bin" "$ov/vmtest/scenarios"
+install -m 0755 "$VM_DIR/guest/init" "$ov/init"
+install -m 0644 "$VM_DIR/guest/lib.sh" "$ov/vmtest/lib.sh"
+install -m 0644 "$VM_DIR"/scenarios/*.sh "$ov/vmtest/scenarios/"
+install -m 0755 "$VFIO_OPEN" "$ov/vmtest/bin/vfio-open"
+if [ -n "$PROJECT_TREE" ]; then
+	mkdir -p "$ov/vmtest/project"
+	cp -a "$PROJECT_TREE/." "$ov/vmtest/project/"
+fi
+(cd "$ov" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$OUTDIR/overlay.cpio"
+cat "$BASE_CPIO" "$OUTDIR/overlay.cpio" >"$OUTDIR/initrd.cpio"
+
+CMDLINE_BASE="console=ttyAMA0 panic=-1 quiet loglevel=3 iommu.passthrough=1"
+QEMU_CMD=(qemu-system-aarch64 "${QEMU_BASE_ARGS[@]}" "${QEMU_DEVICE_ARGS[@]}"
+	-kernel "$IMAGE" -initrd "$OUTDIR/initrd.cpio" -dtb "$DTB")
+
+if [ "$SHELL_MODE" = 1 ]; then
+	log "interactive guest: 'poweroff -f' to leave (Ctrl-a x kills QEMU)"
+	exec "${QEMU_CMD[@]}" -append "$CMDLINE_BASE vmtest.shell=1"
+fi
+
+# --- one boot per scenario (repeated as its header says), -j in parallel -----------------
+RUNS=()
+for s in "${SCEN[@]}"; do
+	n=$(header "$s" repeat); n=${n:-1}
+	if [ "$n" -le 1 ]; then RUNS+=("$s"); else for i in $(seq 1 "$n"); do RUNS+=("$s#$i"); done; fi
+done
+
+boot() { # RUN (scenario or scenario#i)
+	local r=$1 s=${1%%#*} log start rc
+	log=$OUTDIR/logs/${r//#/.}.log
+	start=$(date +%s.%N)
+	timeout --signal=KILL "$TIMEOUT" "${QEMU_CMD[@]}" \
+		-append "$CMDLINE_BASE vmtest.scenario=$s vmtest.timeout=$((TIMEOUT - 30))" \
+		</dev/null >"$log" 2>&1 && rc=0 || rc=$?
+	echo "HOST qemu-exit=$rc seconds=$(echo "$(date +%s.%N) $start" | awk '{printf "%.1f", $1 - $2}')" >>"$log"
+}
+
+# A scenario whose "vmtest-requires" programs are not in the install tree is
+# skipped without booting (a failure with --require-project).
+declare -A SKIPWHY=()
+for s in "${SCEN[@]}"; do
+	req=$(header "$s" requires)
+	[ -n "$req" ] || continue
+	if [ -z "$PROJECT_TREE" ]; then SKIPWHY[$s]=$PROJECT_NOTE; continue; fi
+	missing=""
+	for p in $req; do
+		[ -n "$(find "$PROJECT_TREE" -name "$p" \( -type f -o -type l \) 2>/dev/null | head -1)" ] || missing+=" $p"
+	done
+	[ -z "$missing" ] || SKIPWHY[$s]="not built yet:$missing (install tree $PROJECT_TREE)"
+done
+
+started=0
+for r in "${RUNS[@]}"; do
+	s=${r%%#*}
+	[ -z "${SKIPWHY[$s]:-}" ] || continue
+	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
+	log "boot $r"
+	boot "$r" &
+	started=$((started + 1))
+done
+wait || true
+
+# --- results ------------------------------------------------------------------------------
+pass=0 failn=0 skipn=0 boot_times=""
+for r in "${RUNS[@]}"; do
+	s=${r%%#*}
+	log=$OUTDIR/logs/${r//#/.}.log
+	if [ -n "${SKIPWHY[$s]:-}" ]; then
+		[ "$r" = "$s" ] || [ "${r#*#}" = 1 ] || continue   # one line for all the repeats
+		n=1; [ "$r" = "$s" ] || n=$(header "$s" repeat)
+		what=$s; [ "$n" = 1 ] || what="$s ($n runs)"
+		if [ "$REQUIRE" = 1 ]; then
+			echo "FAIL $what: ${SKIPWHY[$s]}"; failn=$((failn + n))
+		else
+			echo "SKIP $what: ${SKIPWHY[$s]}"; skipn=$((skipn + n))
+		fi
+		continue
+	fi
+	line=$(tr -d '\r' <"$log" | grep -aoE "VMTEST (PASS|FAIL|SKIP) $s(: .*)?$" | tail -1 || true)
+	host=$(grep -a '^HOST ' "$log" | tail -1 || true)
+	secs=$(echo "$host" | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p')
+	begin=$(tr -d '\r' <"$log" | grep -aoE "VMTEST BEGIN $s uptime=[0-9.]+" | head -1 | sed 's/.*uptime=//' || true)
+	[ -n "$begin" ] && boot_times+=" $begin"
+	case $line in
+	"VMTEST PASS "*) echo "PASS $r (${secs}s)"; pass=$((pass + 1)) ;;
+	"VMTEST SKIP "*)
+		if [ "$REQUIRE" = 1 ]; then echo "FAIL ${line#VMTEST SKIP }"; failn=$((failn + 1))
+		else echo "SKIP ${line#VMTEST SKIP }"; skipn=$((skipn + 1)); fi ;;
+	"VMTEST FAIL "*)
+		echo "FAIL ${line#VMTEST FAIL } (${secs}s, log: $log)"; failn=$((failn + 1))
+		tr -d '\r' <"$log" | grep -aE '^VMTEST CHECK-FAILED|^state:|^bindd:' | sed 's/^/    /' | head -n 30 ;;
+	*)
+		if [ -z "$begin" ]; then why="the guest did not reach /init"; else why="no result"; fi
+		case $host in *qemu-exit=137*) why="$why, killed after ${TIMEOUT}s" ;; *) why="$why, $host" ;; esac
+		echo "FAIL $r: $why (log: $log)"; failn=$((failn + 1))
+		tr -d '\r' <"$log" | tail -n 15 | sed 's/^/    /' ;;
+	esac
+done
+[ -n "$boot_times" ] && log "kernel start to /init (guest uptime):$boot_times s"
+log "$started boots, $(( $(date +%s) - T0 )) s in all; logs in $OUTDIR/logs"
+echo "$pass passed, $failn failed, $skipn skipped"
+[ "$failn" = 0 ]
