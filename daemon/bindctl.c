@@ -340,7 +340,8 @@ static int verb_explain(Context *c) {
                 print_fact("driver:", f.target_registered ? "registered" : "not registered (the module is loaded on bind)");
                 if (driver_is_vfio(dec.driver)) {
                         print_fact("IOMMU group:", f.has_iommu_group ? d->iommu_group :
-                                                   f.noiommu == 1 ? "none, but no-IOMMU mode is on" : "none");
+                                                   f.noiommu == 1 ? "none, but no-IOMMU mode is on" :
+                                                   "none yet (a device behind an IOMMU gets one at its first probe)");
                         print_fact("reset module:", f.reset_module == 1 ? "available" :
                                                     f.reset_module == 0 ? "none" : "unknown");
                         print_fact("reset_required:", f.reset_required == 1 ? "Y" : f.reset_required == 0 ? "N" : "unknown (module not loaded)");

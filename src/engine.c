@@ -220,6 +220,9 @@ static int ensure_driver(Engine *e, Bus bus, const char *target, char **ret_modu
                 return 0;
         if (!e->modules)
                 return -ENOENT;
+        /* A VMM opening the device needs the type1 IOMMU backend, which nothing else loads. */
+        if (driver_is_vfio(target))
+                (void) modules_load(e->modules, "vfio_iommu_type1", NULL);
         return modules_load(e->modules, target, ret_module);
 }
 

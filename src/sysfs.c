@@ -228,6 +228,8 @@ static int read_of_node(int dirfd, DeviceInfo *d) {
         return device_info_set_compatibles_from_dt(d, buf, len);
 }
 
+/* What a probe changes: the driver, the override, and the IOMMU group, which a platform device
+ * only gets at its first probe (of_dma_configure), not when it is added. */
 static int read_volatile(int dirfd, DeviceInfo *d) {
         _cleanup_free_ char *override = NULL;
         int r;
@@ -235,6 +237,11 @@ static int read_volatile(int dirfd, DeviceInfo *d) {
         free(d->driver);
         d->driver = NULL;
         r = sysfs_read_link_name(dirfd, "driver", driver_link_is_valid, &d->driver);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        free(d->iommu_group);
+        d->iommu_group = NULL;
+        r = sysfs_read_link_name(dirfd, "iommu_group", group_name_is_valid, &d->iommu_group);
         if (r < 0 && r != -ENOENT)
                 return r;
 
@@ -271,9 +278,6 @@ int sysfs_read_device(const Sysfs *s, Bus bus, const char *name, DeviceInfo **re
 
         r = read_of_node(fd, d);
         if (r < 0)
-                return r;
-        r = sysfs_read_link_name(fd, "iommu_group", group_name_is_valid, &d->iommu_group);
-        if (r < 0 && r != -ENOENT)
                 return r;
         r = read_volatile(fd, d);
         if (r < 0)

@@ -33,7 +33,7 @@ int sysfs_write_attr(int dirfd, const char *attr, const char *value);
 
 /* Everything we need to know of a device: DT data, driver, override, IOMMU group. */
 int sysfs_read_device(const Sysfs *s, Bus bus, const char *name, DeviceInfo **ret);
-/* Refreshes only the volatile facts: driver and override. */
+/* Refreshes what a probe changes: driver, override, IOMMU group. */
 int sysfs_refresh_device(const Sysfs *s, DeviceInfo *d);
 
 /* /sys/module/<module>/parameters/<param>; -ENOENT when the module or parameter is absent. */
