@@ -794,6 +794,62 @@ static int check_layout(const void *fdt, char **ret_error) {
         return 0;
 }
 
+/* libfdt 1.6.1's fdt_next_tag() adds a property's length to an int unchecked: a length near 4 GiB
+ * moves the offset backwards and fdt_check_full() never returns (found by tests/fuzz). So walk the
+ * tags first, every length checked against what is left of the structure block. */
+static int check_struct_tags(const void *fdt, char **ret_error) {
+        const uint8_t *base = fdt;
+        uint64_t start = fdt_off_dt_struct(fdt), total = fdt_totalsize(fdt), off = start;
+        uint64_t end = fdt_version(fdt) >= 17 ? start + fdt_size_dt_struct(fdt) : total;
+        uint64_t strings = fdt_size_dt_strings(fdt);
+        long depth = 0;
+
+        if (end > total || start > end)
+                return error_msg(ret_error, -EBADMSG, "corrupt device tree: the structure block runs past the blob");
+        while (off + 4 <= end) {
+                uint32_t tag = be32_at(base + off, 0), len, nameoff;
+                const uint8_t *nul;
+
+                off += 4;
+                switch (tag) {
+                case FDT_BEGIN_NODE:
+                        nul = memchr(base + off, '\0', end - off);
+                        if (!nul)
+                                return error_msg(ret_error, -EBADMSG, "corrupt device tree: a node name runs past the structure block");
+                        off = ((uint64_t) (nul - base) + 1 + 3) & ~(uint64_t) 3;
+                        depth++;
+                        break;
+                case FDT_END_NODE:
+                        if (--depth < 0)
+                                return error_msg(ret_error, -EBADMSG, "corrupt device tree: a node ends that never began");
+                        break;
+                case FDT_PROP:
+                        if (off + 8 > end)
+                                return error_msg(ret_error, -EBADMSG, "corrupt device tree: a property header runs past the structure block");
+                        len = be32_at(base + off, 0);
+                        nameoff = be32_at(base + off, 1);
+                        off += 8;
+                        if (len > end - off)
+                                return error_msg(ret_error, -EBADMSG,
+                                                 "corrupt device tree: a property of %" PRIu32 " bytes runs past the structure block", len);
+                        if (nameoff >= strings)
+                                return error_msg(ret_error, -EBADMSG,
+                                                 "corrupt device tree: a property name offset points outside the strings block");
+                        off = (off + len + 3) & ~(uint64_t) 3;
+                        break;
+                case FDT_NOP:
+                        break;
+                case FDT_END:
+                        if (depth != 0)
+                                return error_msg(ret_error, -EBADMSG, "corrupt device tree: a node is not closed");
+                        return 0;
+                default:
+                        return error_msg(ret_error, -EBADMSG, "corrupt device tree: unknown tag 0x%08" PRIx32, tag);
+                }
+        }
+        return error_msg(ret_error, -EBADMSG, "corrupt device tree: the structure block has no end tag");
+}
+
 /* libfdt's error codes, said for a person. */
 static const char *fdt_error_text(int err) {
         switch (-err) {
@@ -834,6 +890,14 @@ static int check_blob(const void *fdt, size_t size, char **ret_error) {
                 return error_msg(ret_error, -EBADMSG, "truncated device tree: header says %" PRIu32 " bytes, got %zu",
                                  total, size);
 
+        /* dtc has written version 17 since 2007. libfdt 1.6.1 still accepts versions 2-15, whose
+         * layout differs, and fdt_check_full() dereferences NULL on some of them (found by
+         * tests/fuzz): read only what the kernel's tooling writes. */
+        if (fdt_version(fdt) < 16 && fdt_version(fdt) >= 2)
+                return error_msg(ret_error, -EBADMSG,
+                                 "unsupported device tree version %" PRIu32 " (this reads versions 16 and 17)",
+                                 (uint32_t) fdt_version(fdt));
+
         /* The header alone: versions, and every block inside totalsize. */
         r = fdt_check_header(fdt);
         if (r == -FDT_ERR_BADVERSION)
@@ -844,6 +908,9 @@ static int check_blob(const void *fdt, size_t size, char **ret_error) {
                 return error_msg(ret_error, -EBADMSG, "corrupt device tree header: %s (%s)", fdt_error_text(r),
                                  fdt_strerror(r));
         r = check_layout(fdt, ret_error);
+        if (r < 0)
+                return r;
+        r = check_struct_tags(fdt, ret_error);
         if (r < 0)
                 return r;
 

@@ -521,6 +521,9 @@ START_TEST(test_bad_header) {
                 { HDR_OFF_RSVMAP, 0x48, "corrupt device tree" },
                 /* versions */
                 { HDR_VERSION, 1, "unsupported device tree version 1" },
+                /* old layouts, on which libfdt 1.6.1's fdt_check_full() crashes (tests/fuzz) */
+                { HDR_VERSION, 5, "unsupported device tree version 5 (this reads versions 16 and 17)" },
+                { HDR_VERSION, 15, "unsupported device tree version 15 (this reads versions 16 and 17)" },
                 { HDR_LAST_COMP, 18, "unsupported device tree version 17 (last compatible version 18)" },
         };
 
@@ -547,6 +550,9 @@ START_TEST(test_bad_structure) {
         len = get32(&b, s + 12);
         set32(&b, s + 12, 0x100000);
         assert_refused(b.data, b.size, -EBADMSG, "corrupt device tree: ");
+        /* A length that wraps libfdt's int offset: it looped forever in fdt_check_full() (fuzz). */
+        set32(&b, s + 12, 0xfffffff4);
+        assert_refused(b.data, b.size, -EBADMSG, "corrupt device tree: a property of 4294967284 bytes runs past");
         set32(&b, s + 12, len);
 
         /* A name offset far outside the strings block. */
