@@ -133,12 +133,12 @@ static int check_fdt(const Policy *p, const char *path) {
 
                 policy_decide(p, d, &dec);
                 printf("%-32s %-8s %-40s ", d->name, bus_to_string(d->bus), d->of_fullname ?: "-");
-                if (dec.verdict == VERDICT_BIND)
-                        printf("bind to %s by %s (%s:%u)\n", dec.driver, dec.rule->name, dec.rule->file, dec.rule->line);
-                else if (dec.verdict == VERDICT_IGNORE)
-                        printf("protected by %s (%s:%u)\n", dec.rule->name, dec.rule->file, dec.rule->line);
-                else
+                if (!dec.rule)
                         printf("-\n");
+                else if (dec.verdict == VERDICT_BIND)
+                        printf("bind to %s by %s (%s:%u)\n", dec.driver, dec.rule->name, dec.rule->file, dec.rule->line);
+                else
+                        printf("protected by %s (%s:%u)\n", dec.rule->name, dec.rule->file, dec.rule->line);
         }
         fdt_devices_free(devs, n);
         return 0;
@@ -325,7 +325,7 @@ static int verb_explain(Context *c) {
         }
 
         printf("\nDecision: ");
-        if (dec.verdict == VERDICT_NONE)
+        if (dec.verdict == VERDICT_NONE || !dec.rule)
                 printf("no rule selects it: left alone\n");
         else if (dec.verdict == VERDICT_IGNORE)
                 printf("protected by rule %s: left alone\n", dec.rule->name);

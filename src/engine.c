@@ -208,10 +208,11 @@ static int previous_state(Engine *e, const DeviceInfo *d, const char *target, De
         if (r >= 0)
                 return 0;
         *ret = (DeviceRecord) {};
-        if (d->driver && !streq(d->driver, target) && !(ret->previous_driver = strdup(d->driver)))
+        if ((d->driver && !streq(d->driver, target) && !(ret->previous_driver = strdup(d->driver))) ||
+            (d->override && !streq(d->override, target) && !(ret->previous_override = strdup(d->override)))) {
+                device_record_done(ret);
                 return -ENOMEM;
-        if (d->override && !streq(d->override, target) && !(ret->previous_override = strdup(d->override)))
-                return -ENOMEM;
+        }
         return 0;
 }
 

@@ -139,7 +139,7 @@ static int read_raw(int dirfd, const char *attr, char *buf, size_t size, size_t 
 
 int sysfs_read_attr(int dirfd, const char *attr, char **ret) {
         char buf[ATTR_SIZE_MAX + 1];
-        size_t len;
+        size_t len = 0;
         int r;
 
         r = read_raw(dirfd, attr, buf, ATTR_SIZE_MAX, &len);
@@ -203,7 +203,7 @@ static bool driver_link_is_valid(const char *s) {
 static int read_of_node(int dirfd, DeviceInfo *d) {
         char target[PATH_MAX], buf[ATTR_SIZE_MAX];
         const char *p;
-        size_t len;
+        size_t len = 0;
         ssize_t n;
         int r;
 
