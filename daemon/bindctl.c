@@ -18,6 +18,8 @@
 #include "paths.h"
 #include "policy-load.h"
 #include "report.h"
+#include "rules-file.h"
+#include "udev-rules.h"
 #include "status.h"
 #include "strv.h"
 #include "validate.h"
@@ -35,6 +37,7 @@ typedef struct Context {
         const char *driver;
         const char *fdt;
         const char *by;
+        const char *output;
         EngineConfig engine;
 } Context;
 
@@ -56,7 +59,9 @@ static void help(void) {
                "  restore DEVICE...|--all      Give devices back to the driver they had\n"
                "  generate [--by=device|path|compatible]\n"
                "                               Print a policy selecting the devices that are\n"
-               "                               on vfio-platform or vfio-amba now\n\n"
+               "                               on vfio-platform or vfio-amba now\n"
+               "  generate-rules [--output=-]  Compile the policy into the early udev rule\n"
+               "                               /run/udev/rules.d/60-vfio-platform-bind.rules\n\n"
                "Options:\n"
                "  -h --help                    Show this help\n"
                "     --version                 Show the version\n"
@@ -604,6 +609,30 @@ static int verb_generate(Context *c) {
         return r < 0 ? EXIT_FAILED : EXIT_SUCCESS;
 }
 
+/* The early udev rule, compiled from the policy: to stdout with --output=-, else installed. */
+static int verb_generate_rules(Context *c) {
+        _cleanup_policy_ Policy *p = NULL;
+        Diagnostics d = {};
+        int r;
+
+        if (load_policy(c, NULL, &p) < 0)
+                return EXIT_FAILED;
+        if (c->output && streq(c->output, "-"))
+                r = udev_rules_generate(p, stdout, &d);
+        else
+                r = udev_rules_install(c->root.fd, p, &d);
+        diagnostics_print(&d, stderr);
+        diagnostics_clear(&d);
+        if (r == -EINVAL)
+                return log_error_errno(r, "The policy cannot be expressed as a udev rule; no rule is installed."),
+                       EXIT_FAILED;
+        if (r < 0)
+                return log_error_errno(r, "Cannot write /%s/%s: %m", UDEV_RULES_DIR, UDEV_RULES_FILE), EXIT_FAILED;
+        if (!c->output)
+                log_info("Wrote /%s/%s.", UDEV_RULES_DIR, UDEV_RULES_FILE);
+        return EXIT_SUCCESS;
+}
+
 static const struct {
         const char *name;
         int (*run)(Context *c);
@@ -616,11 +645,12 @@ static const struct {
         { "bind", verb_bind, 1, 1 },
         { "restore", verb_restore, 0, SIZE_MAX },
         { "generate", verb_generate, 0, 0 },
+        { "generate-rules", verb_generate_rules, 0, 0 },
 };
 
 int main(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_ROOT, ARG_JSON, ARG_DRY_RUN, ARG_EARLY, ARG_DRIVER, ARG_PERSIST, ARG_ALL,
-               ARG_BY, ARG_NO_LOAD, ARG_FDT };
+               ARG_BY, ARG_NO_LOAD, ARG_FDT, ARG_OUTPUT };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -634,6 +664,7 @@ int main(int argc, char *argv[]) {
                 { "by", required_argument, NULL, ARG_BY },
                 { "no-load-modules", no_argument, NULL, ARG_NO_LOAD },
                 { "fdt", required_argument, NULL, ARG_FDT },
+                { "output", required_argument, NULL, ARG_OUTPUT },
                 {}
         };
         Context c = {
@@ -683,6 +714,13 @@ int main(int argc, char *argv[]) {
                         break;
                 case ARG_FDT:
                         c.fdt = optarg;
+                        break;
+                case ARG_OUTPUT:
+                        if (!streq(optarg, "-")) {
+                                log_error("--output= takes only '-' (standard output).");
+                                return EXIT_USAGE;
+                        }
+                        c.output = optarg;
                         break;
                 default:
                         return EXIT_USAGE;

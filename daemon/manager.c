@@ -6,6 +6,8 @@
 
 #include "log.h"
 #include "manager.h"
+#include "rules-file.h"
+#include "udev-rules.h"
 #include "report.h"
 #include "strv.h"
 #include "validate.h"
@@ -213,6 +215,23 @@ int manager_start_monitor(Manager *m) {
         return 0;
 }
 
+/* The early udev rule follows the policy: hotplugged devices get their override from udev before
+ * a native driver loads. Failing that, the daemon still catches them. */
+static void manager_install_rules(Manager *m) {
+        Diagnostics d = {};
+        int r;
+
+        r = udev_rules_install(m->root.fd, m->policy, &d);
+        for (size_t i = 0; i < d.n; i++)
+                log_warning("%s:%u: %s", d.items[i].file, d.items[i].line, d.items[i].message);
+        diagnostics_clear(&d);
+        if (r == -EINVAL)
+                log_warning("The policy cannot be expressed as a udev rule: no early rule is installed, the daemon "
+                            "alone binds hotplugged devices.");
+        else if (r < 0)
+                log_warning_errno(r, "Cannot write /%s/%s: %m, ignoring", UDEV_RULES_DIR, UDEV_RULES_FILE);
+}
+
 int manager_load_policy(Manager *m) {
         Diagnostics d = {};
         Policy *p = NULL;
@@ -235,6 +254,7 @@ int manager_load_policy(Manager *m) {
         m->policy = p;
         log_info("Policy loaded: %zu rule%s from %zu file%s.", p->n_rules, p->n_rules == 1 ? "" : "s",
                  strv_length(p->files), strv_length(p->files) == 1 ? "" : "s");
+        manager_install_rules(m);
         return 0;
 }
 

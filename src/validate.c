@@ -128,6 +128,9 @@ const char *dt_path_check(const char *s) {
 const char *device_pattern_check(const char *s) {
         if (strchr(s, '/'))
                 return "a device name never contains '/'";
+        /* udev has no escape for '|' in a match: the compiled rule could not say it exactly. */
+        if (strchr(s, '|'))
+                return "'|' cannot be matched exactly by the udev rule";
         if (streq(s, ".") || streq(s, ".."))
                 return "'.' and '..' are not device names";
         if (!device_name_is_valid(s))

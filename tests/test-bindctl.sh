@@ -89,4 +89,16 @@ run bind soc:gpio-keys --driver=uio_pdrv_genirq --no-load-modules >"$tmp/colon.o
         grep -q "driver 'uio_pdrv_genirq' is not registered and module loading is off" "$tmp/colon.out" &&
         ok "a name with ':' and '-'" || { ko "a name with ':' and '-'"; cat "$tmp/colon.out"; }
 
+# generate-rules: the early udev rule, installed under the root, and the same text on stdout.
+run generate-rules >"$tmp/rules.out"
+rc=$?
+rules=$root/run/udev/rules.d/60-vfio-platform-bind.rules
+[ $rc = 0 ] && [ -f "$rules" ] && grep -q '^ENV{OF_COMPATIBLE_0}=="arm,pl011", GOTO="vfio_platform_bind_r0_compatible"$' "$rules" &&
+        grep -q '^KERNEL=="a003e00.virtio_mmio|a003c00.virtio_mmio", ENV{.VFIO_PLATFORM_BIND_DRIVER}="vfio-platform", GOTO="vfio_platform_bind_apply"$' "$rules" &&
+        grep -q '^ENV{OF_FULLNAME}=="/soc@0/isp@32e10000", GOTO="vfio_platform_bind_apply"$' "$rules" &&
+        [ ! -e "$root/run/udev/rules.d/.60-vfio-platform-bind.rules.tmp" ] &&
+        ok "generate-rules installs the rule" || { ko "generate-rules (exit $rc)"; cat "$tmp/rules.out"; head -30 "$rules"; }
+run generate-rules --output=- >"$tmp/rules.stdout"
+sed "s|$root|@ROOT@|g" "$rules" | cmp -s "$tmp/rules.stdout" - && ok "generate-rules --output=- prints the same rule" || ko "generate-rules --output=-"
+
 exit $fail

@@ -76,6 +76,7 @@ START_TEST(test_values) {
         ck_assert_ptr_null(device_pattern_check("soc:gpio-*"));
         ck_assert_ptr_nonnull(device_pattern_check(".."));
         ck_assert_ptr_nonnull(device_pattern_check("x/*"));
+        ck_assert_str_eq(device_pattern_check("a|b"), "'|' cannot be matched exactly by the udev rule");
 }
 END_TEST
 

@@ -1,0 +1,76 @@
+#!/bin/sh
+# The systemd units as built: placeholders filled, `systemd-analyze verify` silent on them (it only
+# warns about unknown keys and bad values, so any output fails the test), and `systemctl enable
+# vfio-platform-bindd` enabling the early unit too. Skips (77) without systemd's tools.
+set -eu
+units="${top_builddir:-.}/units"
+src="${top_srcdir:-.}"
+sbindir="${VPB_SBINDIR:-/usr/sbin}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+ok() { echo "PASS: $*"; }
+ko() { echo "FAIL: $*"; fail=1; }
+
+if ! command -v systemd-analyze >/dev/null || ! command -v systemctl >/dev/null; then
+        echo "SKIP: systemd-analyze or systemctl is missing"
+        exit 77
+fi
+names="vfio-platform-bindd.service vfio-platform-bind-early.service vfio-platform-bind.target"
+find_unit() { if [ -f "$units/$1" ]; then echo "$units/$1"; else echo "$src/units/$1"; fi; }
+
+# Filled in at build time: no placeholder left, the programs where configure put them.
+for n in $names; do
+        f=$(find_unit "$n")
+        if grep -n '@[a-zA-Z_]*@' "$f"; then ko "$n has unfilled placeholders"; else ok "$n filled"; fi
+done
+if grep -qx "ExecStart=$sbindir/vfio-platform-bindd" "$units/vfio-platform-bindd.service" &&
+        grep -qx "ExecStart=$sbindir/vfio-platform-bindctl apply --early" "$units/vfio-platform-bind-early.service"; then
+        ok "ExecStart= in $sbindir"
+else
+        ko "ExecStart= not in $sbindir"
+fi
+
+# verify checks that ExecStart= is executable: point it to stand-ins with the programs' names,
+# so that a misspelt program still fails.
+mkdir -p "$tmp/units" "$tmp/sbin"
+for p in vfio-platform-bindd vfio-platform-bindctl; do
+        printf '#!/bin/sh\nexit 0\n' >"$tmp/sbin/$p"
+        chmod +x "$tmp/sbin/$p"
+done
+for n in $names; do
+        sed "s|$sbindir/|$tmp/sbin/|g" "$(find_unit "$n")" >"$tmp/units/$n"
+done
+# shellcheck disable=SC2086 # $names: a list
+(cd "$tmp/units" && SYSTEMD_UNIT_PATH="$tmp/units:" systemd-analyze verify --man=no $names) >"$tmp/out" 2>&1 \
+        && rc=0 || rc=$?
+if [ "$rc" = 0 ] && [ ! -s "$tmp/out" ]; then
+        ok "systemd-analyze verify"
+else
+        ko "systemd-analyze verify (rc=$rc)"
+        cat "$tmp/out"
+fi
+
+# `systemctl enable vfio-platform-bindd` is all a user does: it enables both units.
+root="$tmp/root"
+mkdir -p "$root/usr/lib/systemd/system" "$root/etc/systemd/system"
+cp "$tmp/units/"* "$root/usr/lib/systemd/system/"
+if systemctl --root="$root" enable vfio-platform-bindd.service >"$tmp/out" 2>&1 \
+        && [ -L "$root/etc/systemd/system/multi-user.target.wants/vfio-platform-bindd.service" ] \
+        && [ -L "$root/etc/systemd/system/vfio-platform-bind.target.wants/vfio-platform-bindd.service" ] \
+        && [ -L "$root/etc/systemd/system/sysinit.target.wants/vfio-platform-bind-early.service" ]; then
+        ok "systemctl enable vfio-platform-bindd enables both units"
+else
+        ko "systemctl enable vfio-platform-bindd"
+        cat "$tmp/out"
+        find "$root/etc" -type l
+fi
+systemctl --root="$root" disable vfio-platform-bindd.service >/dev/null 2>&1 || true
+if [ -z "$(find "$root/etc/systemd/system" -type l)" ]; then
+        ok "systemctl disable removes both"
+else
+        ko "systemctl disable leaves links behind"
+        find "$root/etc/systemd/system" -type l
+fi
+
+exit $fail
