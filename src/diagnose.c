@@ -44,7 +44,8 @@ bool diagnose_blocker(const BindFacts *f, char *buf, size_t size) {
                          f->target);
                 return true;
         }
-        if (driver_is_vfio(f->target) && f->reset_module == 0 && f->reset_required == 1) {
+        /* reset_module unknown (no module index): with reset_required on, still the likely cause. */
+        if (driver_is_vfio(f->target) && f->reset_module != 1 && f->reset_required == 1) {
                 snprintf(buf, size,
                          "%s has no reset handler for compatible '%s' and vfio_platform.reset_required=1 "
                          "(/sys/module/vfio_platform/parameters/reset_required): load a vfio-reset:%s module, "

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,8 +24,21 @@ const char *bind_status_to_string(BindStatus s) {
         return s < _BIND_STATUS_MAX ? bind_status_table[s] : NULL;
 }
 
-int engine_init(Engine *e, int root_fd, const EngineConfig *config, bool with_state) {
+/* The kernel under the root: <root>/proc/sys/kernel/osrelease, which is uname's for "/". */
+static void read_kernel_release(int root_fd, char *buf, size_t size) {
+        _cleanup_free_ char *v = NULL;
+        _cleanup_close_ int fd = openat(root_fd, "proc/sys/kernel", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         struct utsname u;
+
+        if (fd >= 0 && sysfs_read_attr(fd, "osrelease", &v) >= 0 && strlen(v) < size) {
+                snprintf(buf, size, "%s", v);
+                return;
+        }
+        if (uname(&u) == 0)
+                snprintf(buf, size, "%s", u.release);
+}
+
+int engine_init(Engine *e, int root_fd, const EngineConfig *config, bool with_state) {
         int r;
 
         *e = (Engine) { .sysfs.fd = -EBADF, .state_fd = -EBADF, .config = *config };
@@ -46,8 +60,8 @@ int engine_init(Engine *e, int root_fd, const EngineConfig *config, bool with_st
         }
         if (config->kernel_release)
                 snprintf(e->kernel_release, sizeof e->kernel_release, "%s", config->kernel_release);
-        else if (uname(&u) == 0)
-                snprintf(e->kernel_release, sizeof e->kernel_release, "%s", u.release);
+        else
+                read_kernel_release(root_fd, e->kernel_release, sizeof e->kernel_release);
         return 0;
 fail:
         engine_done(e);
@@ -249,6 +263,16 @@ static int do_bind(Engine *e, DeviceInfo *d, const char *target, BindReport *rep
                 r = write_dev(e, rep, d, "driver_override", target);
                 if (r < 0)
                         return report_write(rep, r, "driver_override", target);
+                /* A driver may have bound since we looked (the kernel probes a new device right
+                 * after its add event): with the override in place, what is bound now is all
+                 * that can be. */
+                r = sysfs_refresh_device(&e->sysfs, d);
+                if (r == -ENODEV)
+                        return report(rep, BIND_GONE, r, "the device went away while binding");
+                if (r < 0)
+                        return report(rep, BIND_FAILED, r, "reading the device back failed: %s", strerror(-r));
+                if (streq_ptr(d->driver, target))
+                        return report(rep, BIND_DONE, 0, NULL);
         }
         if (!sysfs_driver_registered(&e->sysfs, d->bus, target)) {
                 diagnose(e, d, target, module, module_error < 0 ? module_error : 0, rep);
@@ -262,7 +286,11 @@ static int do_bind(Engine *e, DeviceInfo *d, const char *target, BindReport *rep
                         return report_write(rep, r, "the driver's unbind", d->name);
         }
         r = write_probe(e, rep, d);
-        if (r < 0 && r != -ENODEV)
+        if (r == -ENODEV && sysfs_refresh_device(&e->sysfs, d) == -ENODEV)
+                return report(rep, BIND_GONE, r, "the device went away while binding");
+        if (r == -ENODEV) /* the device is there, yet the bus says it is not */
+                return report(rep, BIND_FAILED, r, "writing '%s' to drivers_probe failed: %s", d->name, strerror(-r));
+        if (r < 0)
                 return report_write(rep, r, "drivers_probe", d->name);
 
         r = wait_for_driver(e, d, target);

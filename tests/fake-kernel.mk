@@ -33,3 +33,16 @@ tests_test_fake_kernel_LDADD = $(FAKE_KERNEL_LIBS) $(UDEV_LIBS)
 EXTRA_tests_test_fake_kernel_DEPENDENCIES = $(FAKE_KERNEL_SHIM)
 endif
 endif
+
+# The daemon's integration tests.
+if ENABLE_TESTS
+if HAVE_UMOCKDEV
+check_PROGRAMS += tests/test-daemon
+TESTS += tests/test-daemon
+tests_test_daemon_SOURCES = tests/test-daemon.c tests/testutil.c tests/testutil.h $(FAKE_KERNEL_SOURCES)
+tests_test_daemon_CFLAGS = $(FAKE_KERNEL_CFLAGS)
+tests_test_daemon_LDADD = $(FAKE_KERNEL_LIBS) $(LIBVPB)
+EXTRA_tests_test_daemon_DEPENDENCIES = $(FAKE_KERNEL_SHIM) vfio-platform-bindd$(EXEEXT)
+endif
+endif
+EXTRA_DIST += tests/test-daemon.c
