@@ -239,6 +239,12 @@ static void parser_canonicalize(Parser *ps, char *line, size_t len, char *buf, s
                 diag_error(ps->diag, ps->file, ps->line, "empty value for '%s'", key);
                 return;
         }
+        /* "key =#x" would be a value and "key = #x" a comment: refuse the ambiguity (found by
+         * tests/fuzz: the effective policy that "check" prints must read back the same). */
+        if (*value == '#' || *value == ';') {
+                diag_error(ps->diag, ps->file, ps->line, "a value cannot start with '%c' (it reads as a comment)", *value);
+                return;
+        }
 
         if (strlen(key) + 1 + strlen(value) + 2 <= size) {
                 snprintf(buf, size, "%s=%s", key, value);

@@ -17,7 +17,7 @@
 static const char * const bad_corpus[] = {
         "bad-glob", "bad-values", "binary", "control-char", "duplicate-rule", "empty-value",
         "invalid-driver", "invalid-utf8", "key-outside-section", "no-match-key", "overlong-line",
-        "set-twice", "syntax", "unknown-action", "unknown-key",
+        "set-twice", "syntax", "unknown-action", "unknown-key", "value-comment",
 };
 
 static const char * const good_corpus[] = { "example", "syntax" };
