@@ -1140,6 +1140,8 @@ static pid_t start_reaper(const char *root, int *ret_fd) {
         if (pid == 0) {
                 char c;
 
+                /* Its own process group: Check's fork mode kills the test's group when a test ends. */
+                (void) setpgid(0, 0);
                 signal(SIGINT, SIG_IGN); /* ^C of the test run: clean up all the same */
                 signal(SIGTERM, SIG_IGN);
                 signal(SIGHUP, SIG_IGN);
