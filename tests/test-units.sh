@@ -73,4 +73,15 @@ else
         find "$root/etc/systemd/system" -type l
 fi
 
+# The sandbox: systemd-analyze security's exposure of the daemon's unit, at most 2.5.
+if systemd-analyze security --help 2>&1 | grep -q -- --offline; then
+        level=$(systemd-analyze security --offline=true "$tmp/units/vfio-platform-bindd.service" 2>&1 |
+                sed -n 's/.*Overall exposure level for vfio-platform-bindd.service: \([0-9.]*\).*/\1/p')
+        if [ -n "$level" ] && awk -v l="$level" 'BEGIN { exit !(l <= 2.5) }'; then
+                ok "systemd-analyze security: exposure $level (at most 2.5)"
+        else
+                ko "systemd-analyze security: exposure '${level:-?}', more than 2.5"
+        fi
+fi
+
 exit $fail
