@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
         build-essential autoconf automake pkg-config
         libsystemd-dev libudev-dev libinih-dev libfdt-dev libkmod-dev
-        check umockdev libumockdev-dev valgrind systemd udev
+        check umockdev libumockdev-dev valgrind systemd udev bash-completion
 )
 missing=()
 for p in "${packages[@]}"; do
