@@ -31,7 +31,8 @@ static int apply_bind(Engine *e, ApplyResult *res, const ApplyFlags *flags) {
                 return 0;
         }
         rule_describe(res->decision.rule, rule, sizeof rule);
-        return engine_bind(e, d, res->decision.driver, rule, &res->report);
+        /* apply_device() read the device a moment ago. */
+        return engine_bind_fresh(e, d, res->decision.driver, rule, &res->report);
 }
 
 static int apply_unselected(Engine *e, ApplyResult *res, const ApplyFlags *flags) {

@@ -305,7 +305,6 @@ static int do_bind(Engine *e, DeviceInfo *d, const char *target, BindReport *rep
 }
 
 int engine_bind(Engine *e, DeviceInfo *d, const char *target, const char *rule, BindReport *ret) {
-        DeviceRecord prev = {};
         int r;
 
         *ret = (BindReport) {};
@@ -314,6 +313,14 @@ int engine_bind(Engine *e, DeviceInfo *d, const char *target, const char *rule, 
                 return report(ret, BIND_GONE, r, "the device is gone");
         if (r < 0)
                 return r;
+        return engine_bind_fresh(e, d, target, rule, ret);
+}
+
+int engine_bind_fresh(Engine *e, DeviceInfo *d, const char *target, const char *rule, BindReport *ret) {
+        DeviceRecord prev = {};
+        int r;
+
+        *ret = (BindReport) {};
         r = previous_state(e, d, target, &prev);
         if (r < 0)
                 return r;

@@ -61,6 +61,8 @@ void engine_done(Engine *e);
 /* Moves @d to @target: override, unbind the other driver, probe, verify. @d is refreshed. @rule
  * is recorded with the state ("NAME (FILE:LINE)"). */
 int engine_bind(Engine *e, DeviceInfo *d, const char *target, const char *rule, BindReport *ret);
+/* The same, for a @d that was just read (sysfs_read_device()): no second read first. */
+int engine_bind_fresh(Engine *e, DeviceInfo *d, const char *target, const char *rule, BindReport *ret);
 /* Gives @d back: the override it had before (or none), unbind from the target, probe. */
 int engine_restore(Engine *e, DeviceInfo *d, BindReport *ret);
 
