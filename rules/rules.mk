@@ -67,11 +67,14 @@ TESTS += tests/test-udev-rules tests/test-units.sh
 # tests/test-units.sh checks that the units name the programs where they get installed.
 AM_TESTS_ENVIRONMENT += export VPB_SBINDIR='$(sbindir)';
 
-tests_test_udev_rules_SOURCES = tests/test-udev-rules.c tests/testutil.c tests/testutil.h
+tests_test_udev_rules_SOURCES = tests/test-udev-rules.c tests/udev-eval.c tests/udev-eval.h \
+	tests/testutil.c tests/testutil.h
 tests_test_udev_rules_CFLAGS = $(TEST_CFLAGS)
 tests_test_udev_rules_LDADD = $(TEST_LIBS)
 endif
 
 EXTRA_DIST += \
 	tests/test-units.sh \
+	tests/udev-eval.c \
+	tests/udev-eval.h \
 	tests/udev-rules

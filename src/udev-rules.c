@@ -65,9 +65,31 @@ static char *printable(const char *s) {
         return buf;
 }
 
+/* udev sees a kernel '!' in a device name as '/': a bracket member '!' translates to '/', but a
+ * range that reaches '!' or '/' ("[+-3]", "[#-!]") would change its extent (found by the
+ * udev-rules fuzz target). */
+static bool bracket_range_spans_bang(const char *s) {
+        for (const char *c = s; (c = strchr(c, '['));) {
+                const char *q = c + 1, *end;
+
+                if (*q == '!' || *q == '^')
+                        q++;
+                end = strchr(*q == ']' ? q + 1 : q, ']');
+                if (!end)
+                        return false;
+                for (; q + 2 < end; q++)
+                        if (q[1] == '-' && q[0] <= '/' && q[2] >= '!')
+                                return true;
+                c = end;
+        }
+        return false;
+}
+
 static const char *pattern_problem(MatchKey k, const Pattern *p) {
         if (isempty(p->value))
                 return "it is empty";
+        if (k == MATCH_DEVICE && p->glob && bracket_range_spans_bang(p->value))
+                return "a bracket range reaches '!' or '/', which udev cannot match exactly (it sees the kernel's '!' as '/')";
         for (const char *c = p->value; *c; c++) {
                 if ((unsigned char) *c <= ' ' || (unsigned char) *c >= 0x7f)
                         return "it contains a space, a control character or a non-ASCII byte";

@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The udev rule generator: the golden output of a sample policy; hostile values built in memory,
  * past the parser, rejected or escaped; and the rules shown to select exactly what policy_decide()
- * selects, first by a small interpreter of the rules on many random uevents, then by the real
- * `udevadm test` (systemd 252) on a fake sysfs in a private mount namespace. */
+ * selects, first by a small interpreter of the rules (udev-eval.c) on many random uevents, then by
+ * the real `udevadm test` (systemd 252) on a fake sysfs in a private mount namespace. */
 #include <alloca.h>
 #include <check.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "match.h"
 #include "strv.h"
 #include "testutil.h"
+#include "udev-eval.h"
 #include "udev-rules.h"
 #include "validate.h"
 
@@ -87,368 +87,45 @@ static void add_pattern(Rule *r, MatchKey k, const char *value, bool glob) {
         pats[r->n_patterns[k]++] = (Pattern) { .value = strdup(value), .glob = glob, .line = r->line + 1 };
 }
 
-/* --- a small udev: parses the generated rules strictly and runs them on one event --- */
+/* --- the small udev of udev-eval.c, failing the test on its errors --- */
 
-typedef struct Token {
-        char *key;
-        char *attr;     /* NULL without {} */
-        char *op;
-        char *value;    /* unescaped as udev does: only \" */
-} Token;
-
-typedef struct Line {
-        Token *tokens;
-        size_t n;
-} Line;
-
-typedef struct Rules {
-        Line *lines;
-        size_t n;
-} Rules;
-
-typedef struct Event {
-        const char *action;
-        const char *subsystem;
-        const char *name;       /* as the kernel names the device */
-        char **props;           /* KEY=VALUE */
-        const char *cmdline;
-} Event;
-
-typedef struct Outcome {
-        char *override;         /* written to driver_override, NULL when nothing was */
-        char *module;           /* kmod load argument */
-        char *probe_bus;        /* the bus whose drivers_probe was written */
-        char *probe;            /* what was written to it */
-} Outcome;
+typedef UdevRules Rules;
+typedef UdevEvent Event;
+typedef UdevOutcome Outcome;
 
 static void outcome_done(Outcome *o) {
-        free(o->override);
-        free(o->module);
-        free(o->probe_bus);
-        free(o->probe);
-        *o = (Outcome) {};
-}
-
-static char *dup_range(const char *s, size_t n) {
-        char *c = strndup(s, n);
-
-        must(c, "out of memory");
-        return c;
-}
-
-static void parse_line(const char *s, Line *ret) {
-        Line l = {};
-
-        for (;;) {
-                Token t = {};
-                size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
-                char *v;
-
-                must(n > 0, "expected a key at '%s'", s);
-                t.key = dup_range(s, n);
-                s += n;
-                if (*s == '{') {
-                        const char *e = strchr(s, '}');
-                        must(e, "unterminated '{' at '%s'", s);
-                        t.attr = dup_range(s + 1, e - s - 1);
-                        s = e + 1;
-                }
-                n = strncmp(s, "==", 2) == 0 || strncmp(s, "!=", 2) == 0 || strncmp(s, "+=", 2) == 0 ? 2
-                    : *s == '=' ? 1 : 0;
-                must(n > 0, "expected an operator at '%s'", s);
-                t.op = dup_range(s, n);
-                s += n;
-                must(*s == '"', "expected a value at '%s'", s);
-                v = t.value = calloc(strlen(s), 1);
-                must(v, "out of memory");
-                for (s++; *s != '"'; s++) {
-                        must(*s, "unterminated value");
-                        if (s[0] == '\\' && s[1] == '"')
-                                s++;
-                        *v++ = *s;
-                }
-                s++;
-                l.tokens = reallocarray(l.tokens, l.n + 1, sizeof(Token));
-                must(l.tokens, "out of memory");
-                l.tokens[l.n++] = t;
-                if (*s == '\0')
-                        break;
-                must(strncmp(s, ", ", 2) == 0, "expected ', ' at '%s'", s);
-                s += 2;
-        }
-        *ret = l;
-}
-
-static void rules_parse(const char *text, Rules *ret) {
-        Rules rs = {};
-
-        for (const char *p = text; *p;) {
-                const char *nl = strchr(p, '\n');
-                _cleanup_free_ char *line = NULL;
-
-                must(nl, "the last line has no newline");
-                line = dup_range(p, nl - p);
-                p = nl + 1;
-                /* udev would join the next line to one that ends in a backslash. */
-                must(line[0] == '\0' || line[strlen(line) - 1] != '\\', "continued line: %s", line);
-                if (line[0] == '\0' || line[0] == '#')
-                        continue;
-                rs.lines = reallocarray(rs.lines, rs.n + 1, sizeof(Line));
-                must(rs.lines, "out of memory");
-                parse_line(line, &rs.lines[rs.n++]);
-        }
-        *ret = rs;
+        udev_eval_outcome_done(o);
 }
 
 static void rules_done(Rules *rs) {
-        for (size_t i = 0; i < rs->n; i++) {
-                for (size_t j = 0; j < rs->lines[i].n; j++) {
-                        Token *t = &rs->lines[i].tokens[j];
-                        free(t->key);
-                        free(t->attr);
-                        free(t->op);
-                        free(t->value);
-                }
-                free(rs->lines[i].tokens);
-        }
-        free(rs->lines);
-        *rs = (Rules) {};
+        udev_eval_rules_done(rs);
 }
 
-static const char *prop_get(char **props, const char *key) {
-        size_t n = strlen(key);
+static void rules_parse(const char *text, Rules *ret) {
+        _cleanup_free_ char *error = NULL;
+        int r = udev_eval_parse(text, ret, &error);
 
-        STRV_FOREACH(p, props)
-                if (strncmp(*p, key, n) == 0 && (*p)[n] == '=')
-                        return *p + n + 1;
-        return NULL;
-}
-
-static void prop_set(char ***props, const char *key, const char *value) {
-        size_t n = strlen(key), j = 0;
-        char *kv;
-
-        /* Drop the old value; an empty value removes the property, as in udev. */
-        for (size_t i = 0; *props && (*props)[i]; i++) {
-                if (strncmp((*props)[i], key, n) == 0 && (*props)[i][n] == '=')
-                        free((*props)[i]);
-                else
-                        (*props)[j++] = (*props)[i];
-        }
-        if (*props)
-                (*props)[j] = NULL;
-        if (isempty(value))
-                return;
-        must_ok(asprintf(&kv, "%s=%s", key, value) >= 0);
-        must_ok(strv_push(props, kv) == 0);
-}
-
-/* sd-device's sysname: the kernel's '!' reads as '/'. */
-static char *sysname(const char *name) {
-        char *s = strdup(name);
-
-        must(s, "out of memory");
-        for (char *c = s; *c; c++)
-                if (*c == '!')
-                        *c = '/';
-        return s;
-}
-
-/* $env{KEY} and $kernel; anything else that udev would substitute fails the test. */
-static char *format(const Event *ev, char **props, const char *v) {
-        char *buf = NULL;
-        size_t n = 0;
-        FILE *f = open_memstream(&buf, &n);
-
-        must(f, "out of memory");
-        while (*v) {
-                if (strncmp(v, "$env{", 5) == 0) {
-                        const char *e = strchr(v, '}');
-                        _cleanup_free_ char *key = NULL;
-                        must(e, "unterminated $env{ in '%s'", v);
-                        key = dup_range(v + 5, e - v - 5);
-                        fputs(strempty(prop_get(props, key)), f);
-                        v = e + 1;
-                } else if (strncmp(v, "$kernel", 7) == 0) {
-                        _cleanup_free_ char *s = sysname(ev->name);
-                        fputs(s, f);
-                        v += 7;
-                } else {
-                        must(*v != '$' && *v != '%', "unexpected substitution in '%s'", v);
-                        fputc(*v++, f);
-                }
-        }
-        fclose(f);
-        return buf;
-}
-
-/* udev's token_match_string(): "a|b" are alternatives, globbed when any of "*?[" occurs. */
-static bool match_string(const Token *t, const char *str) {
-        bool match = false;
-
-        str = strempty(str);
-        if (t->value[0] == '\0')
-                match = str[0] == '\0';
-        else if (streq(t->value, "?*"))
-                match = str[0] != '\0';
-        else {
-                bool glob = strpbrk(t->value, "*?[") != NULL;
-
-                for (const char *a = t->value; !match;) {
-                        size_t n = strcspn(a, "|");
-                        char alt[8192];
-
-                        must(n > 0 && n < sizeof alt, "empty or overlong alternative in '%s'", t->value);
-                        memcpy(alt, a, n);
-                        alt[n] = '\0';
-                        match = glob ? fnmatch(alt, str, 0) == 0 : streq(alt, str);
-                        if (a[n] == '\0')
-                                break;
-                        a += n + 1;
-                        must(*a, "empty alternative at the end of '%s'", t->value);
-                }
-        }
-        must_ok(streq(t->op, "==") || streq(t->op, "!="));
-        return streq(t->op, "==") ? match : !match;
-}
-
-static bool token_is_match(const Token *t) {
-        return streq(t->op, "==") || streq(t->op, "!=") || streq(t->key, "IMPORT");
-}
-
-static bool eval_match(const Token *t, const Event *ev, char ***props, Outcome *out) {
-        if (streq(t->key, "ACTION"))
-                return match_string(t, ev->action);
-        if (streq(t->key, "SUBSYSTEM"))
-                return match_string(t, ev->subsystem);
-        if (streq(t->key, "KERNEL")) {
-                _cleanup_free_ char *s = sysname(ev->name);
-                return match_string(t, s);
-        }
-        if (streq(t->key, "ENV") && t->attr)
-                return match_string(t, prop_get(*props, t->attr));
-        if (streq(t->key, "IMPORT") && streq_ptr(t->attr, "cmdline")) {
-                _cleanup_free_ char *words = strdup(strempty(ev->cmdline));
-                const char *value = NULL;
-                char *save = NULL;
-                size_t n = strlen(t->value);
-
-                must(words, "out of memory");
-                for (char *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save))
-                        if (strncmp(w, t->value, n) == 0 && (w[n] == '=' || w[n] == '\0'))
-                                value = w[n] == '=' ? w + n + 1 : "1";
-                if (value)
-                        prop_set(props, t->value, value);
-                return value != NULL;
-        }
-        if (streq(t->key, "IMPORT") && streq_ptr(t->attr, "builtin")) {
-                _cleanup_free_ char *cmd = format(ev, *props, t->value);
-                must(strncmp(cmd, "kmod load ", 10) == 0 && !strchr(cmd + 10, ' '), "builtin '%s'", cmd);
-                free(out->module);
-                out->module = strdup(cmd + 10);
-                return true;
-        }
-        ck_abort_msg("unexpected match %s{%s}", t->key, strna(t->attr));
-}
-
-static void eval_assign(const Token *t, const Event *ev, char ***props, Outcome *out) {
-        _cleanup_free_ char *v = NULL;
-
-        must(streq(t->op, "="), "unexpected \"%s\"", t->op);
-        v = format(ev, *props, t->value);
-        if (streq(t->key, "ENV") && t->attr)
-                prop_set(props, t->attr, v);
-        else if (streq(t->key, "ATTR") && streq_ptr(t->attr, "driver_override")) {
-                free(out->override);
-                out->override = TAKE_PTR(v);
-        } else if (streq(t->key, "ATTR") && t->attr && strncmp(t->attr, "[subsystem/", 11) == 0) {
-                const char *e = strchr(t->attr, ']');
-                must(e, "unterminated '[' in '%s'", t->attr);
-                must(streq(e + 1, "drivers_probe"), "unexpected \"%s\"", e + 1);
-                free(out->probe_bus);
-                free(out->probe);
-                out->probe_bus = dup_range(t->attr + 11, e - t->attr - 11);
-                out->probe = TAKE_PTR(v);
-        } else
-                ck_abort_msg("unexpected assignment %s{%s}", t->key, strna(t->attr));
-}
-
-static size_t find_label(const Rules *rs, size_t from, const char *label) {
-        for (size_t i = from + 1; i < rs->n; i++)
-                if (rs->lines[i].n == 1 && streq(rs->lines[i].tokens[0].key, "LABEL") &&
-                    streq(rs->lines[i].tokens[0].value, label))
-                        return i;
-        ck_abort_msg("GOTO=\"%s\" has no label after it: udev would ignore the GOTO", label);
+        must(r == 0, "%s", r == -ENOMEM ? "out of memory" : strna(error));
 }
 
 static void rules_run(const Rules *rs, const Event *ev, Outcome *out) {
-        _cleanup_strv_free_ char **props = NULL;
+        _cleanup_free_ char *error = NULL;
+        int r = udev_eval_run(rs, ev, out, &error);
 
-        *out = (Outcome) {};
-        STRV_FOREACH(p, ev->props)
-                must_ok(strv_extend(&props, *p) == 0);
-
-        for (size_t i = 0; i < rs->n; i++) {
-                const Line *l = &rs->lines[i];
-                const char *go = NULL;
-                bool ok = true;
-
-                /* udev runs the matches of a line first, then its assignments. */
-                for (size_t j = 0; j < l->n && ok; j++)
-                        if (token_is_match(&l->tokens[j]))
-                                ok = eval_match(&l->tokens[j], ev, &props, out);
-                if (!ok)
-                        continue;
-                for (size_t j = 0; j < l->n; j++) {
-                        const Token *t = &l->tokens[j];
-                        if (token_is_match(t) || streq(t->key, "LABEL"))
-                                continue;
-                        if (streq(t->key, "GOTO"))
-                                go = t->value;
-                        else
-                                eval_assign(t, ev, &props, out);
-                }
-                if (go)
-                        i = find_label(rs, i, go);
-        }
+        must(r == 0, "%s", r == -ENOMEM ? "out of memory" : strna(error));
 }
 
 /* policy_decide() on the daemon's view of the event. */
 static Decision decide_event(const Policy *p, const Event *ev) {
-        _cleanup_(device_info_done) DeviceInfo di = {};
-        _cleanup_free_ char *text = NULL;
         Decision dec;
-        size_t n = 0;
-        FILE *f = open_memstream(&text, &n);
 
-        must(f, "out of memory");
-        STRV_FOREACH(s, ev->props)
-                fprintf(f, "%s\n", *s);
-        fclose(f);
-        di.name = strdup(ev->name);
-        must(di.name, "out of memory");
-        di.bus = bus_from_string(ev->subsystem);
-        must_ok(device_info_parse_uevent(&di, text) == 0);
-        policy_decide(p, &di, &dec);
+        must_ok(udev_eval_decide(p, ev, &dec) == 0);
         return dec;
 }
 
 /* What the rules must do: what policy_decide() says, for add and change events on the buses. */
 static void expected_outcome(const Policy *p, const Event *ev, Outcome *ret) {
-        Decision dec;
-
-        *ret = (Outcome) {};
-        if (!(streq(ev->action, "add") || streq(ev->action, "change")) || bus_from_string(ev->subsystem) < 0)
-                return;
-        if (ev->cmdline && strstr(ev->cmdline, UDEV_RULES_CMDLINE_KEY "=0"))
-                return;
-        dec = decide_event(p, ev);
-        if (dec.verdict != VERDICT_BIND)
-                return;
-        ret->override = strdup(dec.driver);
-        ret->module = strdup(dec.driver);
-        ret->probe_bus = strdup(ev->subsystem);
-        ret->probe = sysname(ev->name);
+        must(udev_eval_expected(p, ev, ret) == 0, "out of memory");
 }
 
 static void assert_same_outcome(const Outcome *a, const Outcome *b, const Event *ev, const char *what) {

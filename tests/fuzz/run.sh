@@ -20,7 +20,7 @@ declare -A sources=(
         [dtb]="tests/fuzz/fuzz-dtb.c src/dtb.c src/device.c src/strv.c src/validate.c src/hashmap.c"
 )
 [ -f "$top/tests/fuzz/fuzz-udev-rules.c" ] &&
-        sources[udev-rules]="tests/fuzz/fuzz-udev-rules.c src/udev-rules.c src/policy.c src/match.c src/hashmap.c src/validate.c src/strv.c src/diag.c src/device.c"
+        sources[udev-rules]="tests/fuzz/fuzz-udev-rules.c tests/udev-eval.c src/udev-rules.c src/policy.c src/match.c src/hashmap.c src/validate.c src/strv.c src/diag.c src/device.c"
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=($(printf '%s\n' "${!sources[@]}" | sort))
 
