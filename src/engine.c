@@ -53,11 +53,6 @@ int engine_init(Engine *e, int root_fd, const EngineConfig *config, bool with_st
         r = worker_new(&e->worker);
         if (r < 0)
                 goto fail;
-        if (config->load_modules) {
-                r = modules_new(&e->modules);
-                if (r < 0)
-                        goto fail;
-        }
         if (config->kernel_release)
                 snprintf(e->kernel_release, sizeof e->kernel_release, "%s", config->kernel_release);
         else
@@ -75,6 +70,14 @@ void engine_done(Engine *e) {
                 close(e->state_fd);
         sysfs_close(&e->sysfs);
         *e = (Engine) { .sysfs.fd = -EBADF, .state_fd = -EBADF };
+}
+
+/* libkmod's context on first use: its indexes cost memory and time that a daemon whose target
+ * driver is already loaded never needs. NULL when module loading is off or impossible. */
+static Modules *engine_modules(Engine *e) {
+        if (!e->modules && e->config.load_modules && modules_new(&e->modules) < 0)
+                e->modules = NULL;
+        return e->modules;
 }
 
 _printf_(4, 5) static int report(BindReport *rep, BindStatus status, int error, const char *fmt, ...) {
@@ -168,7 +171,7 @@ void engine_collect_facts(Engine *e, const DeviceInfo *d, const char *target, Bi
                 .bus = d->bus,
                 .target = target,
                 .target_registered = sysfs_driver_registered(&e->sysfs, d->bus, target),
-                .module_loading = e->modules != NULL,
+                .module_loading = e->config.load_modules,
                 .now_bound = d->driver,
                 .has_iommu_group = d->iommu_group != NULL,
                 .noiommu = read_bool_param(e, "vfio", "enable_unsafe_noiommu_mode"),
@@ -178,7 +181,7 @@ void engine_collect_facts(Engine *e, const DeviceInfo *d, const char *target, Bi
                 .kernel_release = e->kernel_release,
         };
 
-        if (e->modules && f.compatible) {
+        if (f.compatible && driver_is_vfio(target) && engine_modules(e)) {
                 snprintf(alias, sizeof alias, "vfio-reset:%s", f.compatible);
                 f.reset_module = modules_alias_exists(e->modules, alias);
                 if (f.reset_module < 0)
@@ -233,7 +236,7 @@ static int previous_state(Engine *e, const DeviceInfo *d, const char *target, De
 static int ensure_driver(Engine *e, Bus bus, const char *target, char **ret_module) {
         if (sysfs_driver_registered(&e->sysfs, bus, target))
                 return 0;
-        if (!e->modules)
+        if (!engine_modules(e))
                 return -ENOENT;
         /* A VMM opening the device needs the type1 IOMMU backend, which nothing else loads. */
         if (driver_is_vfio(target))

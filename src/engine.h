@@ -32,7 +32,7 @@ typedef struct Engine {
         Sysfs sysfs;
         int state_fd;           /* -EBADF: remember nothing */
         Worker *worker;
-        Modules *modules;       /* NULL when module loading is off */
+        Modules *modules;       /* created on first use; NULL when module loading is off */
         EngineConfig config;
         char kernel_release[65];
 } Engine;
