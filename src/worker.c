@@ -82,8 +82,11 @@ static void *thread_main(void *p) {
                         t->job = NULL;
                 else    /* abandoned: nobody waits for us any more */
                         t->quit = true;
-                pthread_cond_broadcast(&t->cond);
                 job_unref(j);
+                /* Wake the caller with the mutex released, or it wakes only to block on it. */
+                pthread_mutex_unlock(&t->lock);
+                pthread_cond_broadcast(&t->cond);
+                pthread_mutex_lock(&t->lock);
         }
         thread_unref_locked(t);
         return NULL;
@@ -193,7 +196,10 @@ int worker_write(Worker *w, int dirfd, const char *attr, const char *value, uint
         deadline(&ts, timeout_usec);
         pthread_mutex_lock(&t->lock);
         t->job = j;
+        /* Wake the thread with the mutex released, or it wakes only to block on it. */
+        pthread_mutex_unlock(&t->lock);
         pthread_cond_broadcast(&t->cond);
+        pthread_mutex_lock(&t->lock);
         while (!j->done && r == 0)
                 r = pthread_cond_timedwait(&t->cond, &t->lock, &ts);
         if (j->done) {

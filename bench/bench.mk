@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Benchmarks (issue 7). Included from Makefile.am after tests/fake-kernel.mk.
+#   make bench                      the full run (70-100 s on 2 CPUs, plus the build)
+#   make bench BENCH_FLAGS=--quick  100 and 1,000 devices, 1,000 events, 5 s idle
+# builds the programs, the fake kernel's shim (tests/fake-kernel.mk), bench/vpb-bench and its two
+# preloads, then bench/run.sh runs it and writes docs/benchmarks.md and docs/benchmarks.png in
+# the source tree (BENCH_DOCS=DIR elsewhere). Nothing here is built by "make" or "make check".
+EXTRA_DIST += bench/bench.mk bench/bench.c bench/lat-probe.c bench/lat-probe.h bench/nl-inject.c \
+	bench/run.sh bench/report.py bench/PROFILE.md
+
+BENCH_FLAGS =
+BENCH_PROGRAM = bench/vpb-bench
+BENCH_PRELOADS = bench/lat-probe.so bench/nl-inject.so
+CLEANFILES += $(BENCH_PROGRAM) $(BENCH_PRELOADS) bench/results.json bench/output.txt
+
+if ENABLE_TESTS
+if HAVE_UMOCKDEV
+# Built by hand like the shim: the harness wraps its own send/accept4/recv at link time to
+# timestamp the fake kernel's uevents and write requests (tests/fake-kernel.c stays unchanged).
+$(BENCH_PROGRAM): $(srcdir)/bench/bench.c $(srcdir)/bench/lat-probe.h $(srcdir)/tests/fake-kernel.c $(srcdir)/tests/fake-kernel.h
+	@$(MKDIR_P) bench
+	$(AM_V_CCLD)$(CC) $(WARN_CFLAGS) -Wno-format-nonliteral -O2 -g -I$(srcdir)/tests -I$(srcdir)/bench $(UDEV_CFLAGS) \
+		-DFK_SHIM_PATH='"$(abs_top_builddir)/$(FAKE_KERNEL_SHIM)"' -o $@ \
+		$(srcdir)/bench/bench.c $(srcdir)/tests/fake-kernel.c \
+		-Wl,--wrap=send,--wrap=accept4,--wrap=recv $(UDEV_LIBS) -ldl -lm
+
+# Preloaded into the daemon: without the user's CFLAGS (an ASan build must not instrument them).
+bench/lat-probe.so: $(srcdir)/bench/lat-probe.c $(srcdir)/bench/lat-probe.h
+	@$(MKDIR_P) bench
+	$(AM_V_CCLD)$(CC) $(WARN_CFLAGS) -O2 -g -fPIC -fvisibility=hidden -shared -o $@ $(srcdir)/bench/lat-probe.c -ldl -lpthread
+
+bench/nl-inject.so: $(srcdir)/bench/nl-inject.c
+	@$(MKDIR_P) bench
+	$(AM_V_CCLD)$(CC) $(WARN_CFLAGS) -O2 -g -fPIC -fvisibility=hidden -shared -o $@ $(srcdir)/bench/nl-inject.c -ldl
+
+bench: vfio-platform-bindd$(EXEEXT) vfio-platform-bindctl$(EXEEXT) $(FAKE_KERNEL_SHIM) $(BENCH_PROGRAM) $(BENCH_PRELOADS)
+	$(SHELL) $(srcdir)/bench/run.sh --builddir='$(abs_top_builddir)' --srcdir='$(abs_top_srcdir)' $(BENCH_FLAGS)
+else
+bench:
+	@echo "make bench needs umockdev (tools/setup.sh installs it); then run configure again." >&2; exit 1
+endif
+else
+bench:
+	@echo "make bench needs the test dependencies: configure without --disable-tests." >&2; exit 1
+endif
+.PHONY: bench
