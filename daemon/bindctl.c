@@ -173,50 +173,52 @@ static int verb_check(Context *c) {
         return r < 0 ? EXIT_FAILED : EXIT_SUCCESS;
 }
 
+/* Takes @d; frees it when it cannot be appended. */
+static int devices_append(DeviceInfo ***devs, size_t *n, DeviceInfo *d) {
+        DeviceInfo **nd = reallocarray(*devs, *n + 1, sizeof(DeviceInfo *));
+
+        if (!nd) {
+                device_info_free(d);
+                return log_oom();
+        }
+        nd[(*n)++] = d;
+        *devs = nd;
+        return 0;
+}
+
 /* Every device of every bus, or just the named ones. */
 static int collect_devices(Context *c, Engine *e, DeviceInfo ***ret, size_t *ret_n) {
         DeviceInfo **devs = NULL;
         size_t n = 0;
         int r = 0;
 
-        if (strv_length(c->args) > 0) {
-                STRV_FOREACH(a, c->args) {
-                        DeviceInfo *d = NULL, **nd;
-                        r = find_device(e, *a, &d);
+        STRV_FOREACH(a, c->args) {
+                DeviceInfo *d = NULL;
+
+                r = find_device(e, *a, &d);
+                if (r >= 0)
+                        r = devices_append(&devs, &n, d);
+                if (r < 0)
+                        break;
+        }
+        for (Bus bus = 0; bus < _BUS_MAX && r >= 0 && strv_length(c->args) == 0; bus++) {
+                _cleanup_strv_free_ char **names = NULL;
+
+                r = sysfs_list_devices(&e->sysfs, bus, &names);
+                if (r < 0) {
+                        log_error_errno(r, "Cannot list %s devices: %m", bus_to_string(bus));
+                        break;
+                }
+                STRV_FOREACH(name, names) {
+                        DeviceInfo *d = NULL;
+
+                        if (sysfs_read_device(&e->sysfs, bus, *name, &d) < 0)
+                                continue; /* gone meanwhile */
+                        r = devices_append(&devs, &n, d);
                         if (r < 0)
                                 break;
-                        nd = reallocarray(devs, n + 1, sizeof(DeviceInfo *));
-                        if (!nd) {
-                                device_info_free(d);
-                                r = log_oom();
-                                break;
-                        }
-                        devs = nd;
-                        devs[n++] = d;
                 }
-        } else
-                for (Bus bus = 0; bus < _BUS_MAX && r >= 0; bus++) {
-                        _cleanup_strv_free_ char **names = NULL;
-
-                        r = sysfs_list_devices(&e->sysfs, bus, &names);
-                        if (r < 0) {
-                                log_error_errno(r, "Cannot list %s devices: %m", bus_to_string(bus));
-                                break;
-                        }
-                        STRV_FOREACH(name, names) {
-                                DeviceInfo *d = NULL, **nd;
-                                if (sysfs_read_device(&e->sysfs, bus, *name, &d) < 0)
-                                        continue; /* gone meanwhile */
-                                nd = reallocarray(devs, n + 1, sizeof(DeviceInfo *));
-                                if (!nd) {
-                                        device_info_free(d);
-                                        r = log_oom();
-                                        break;
-                                }
-                                devs = nd;
-                                devs[n++] = d;
-                        }
-                }
+        }
         if (r < 0) {
                 for (size_t i = 0; i < n; i++)
                         device_info_free(devs[i]);
