@@ -50,6 +50,7 @@ Manager *manager_free(Manager *m) {
         /* In reverse order of set-up. */
         sd_event_source_disable_unref(m->rescan);
         monitor_free(m->monitor);
+        sd_event_source_disable_unref(m->notify);
         sd_event_unref(m->event);
         engine_done(&m->engine);
         for (size_t i = 0; i < m->n_entries; i++)
@@ -204,12 +205,23 @@ static void on_uevent(Monitor *mon, MonitorAction action, Bus bus, const char *n
         default:
                 break;
         }
-        manager_notify_status(m, NULL);
+        /* STATUS= once per burst of events, not once per event: each sd_notify is a new socket. */
+        (void) sd_event_source_set_enabled(m->notify, SD_EVENT_ONESHOT);
+}
+
+static int on_notify(sd_event_source *s, void *userdata) {
+        manager_notify_status(userdata, NULL);
+        return 0;
 }
 
 int manager_start_monitor(Manager *m) {
-        int r = monitor_new(m->event, on_uevent, m, &m->monitor);
+        int r;
 
+        r = sd_event_add_post(m->event, &m->notify, on_notify, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up status notification: %m");
+        (void) sd_event_source_set_enabled(m->notify, SD_EVENT_OFF);
+        r = monitor_new(m->event, on_uevent, m, &m->monitor);
         if (r < 0)
                 return log_error_errno(r, "Failed to listen to kernel uevents: %m");
         return 0;
