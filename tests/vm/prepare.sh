@@ -12,6 +12,8 @@
 set -euo pipefail
 LOG_PREFIX=prepare
 . "$(dirname "$0")/lib/common.sh"
+# scenarios/sandbox.sh: util-linux's setpriv (busybox's cannot reduce the capability bounding set)
+GUEST_PKGS+=" util-linux"
 
 REFRESH=0 NO_APT=0
 for a in "$@"; do
@@ -197,11 +199,12 @@ step_modules() {
 	key=$(hash_of "$KREL $KVER" "$VM_DIR/kmod/Kbuild" "$VM_DIR/kmod/vmtest_hotplug.c" \
 		"$VM_DIR/kmod/vfio-platform-reset-required.patch")
 	stamp_ok modules "$key" && return
-	if [ ! -f "$src/.stamp-$KVER" ]; then
+	if [ ! -f "$src/.stamp-$KVER-amba" ]; then
 		log "extracting drivers/vfio/platform from linux-source-$KSERIES"
 		rm -rf "$src"; mkdir -p "$src"
 		local top=linux-source-$KSERIES files="" f
-		for f in vfio_platform.c vfio_platform_common.c vfio_platform_irq.c vfio_platform_private.h; do
+		for f in vfio_platform.c vfio_platform_common.c vfio_platform_irq.c vfio_platform_private.h \
+			vfio_amba.c; do
 			files+=" $top/drivers/vfio/platform/$f"
 		done
 		# --occurrence stops reading once the files are out: tar then closes
@@ -211,9 +214,9 @@ step_modules() {
 			tar -xO "./usr/src/linux-source-$KSERIES.tar.xz" 2>/dev/null | xz -dc 2>/dev/null |
 			tar -x -C "$src" --occurrence=1 $files) || true
 		for f in $files; do [ -f "$src/$f" ] || die "missing $f in linux-source-$KSERIES"; done
-		touch "$src/.stamp-$KVER"
+		touch "$src/.stamp-$KVER-amba"
 	fi
-	log "building vfio-platform (with the reset_required fix) and vmtest_hotplug"
+	log "building vfio-platform, vfio-amba (with the reset_required fix) and vmtest_hotplug"
 	rm -rf "$b"; mkdir -p "$b"
 	cp "$src/linux-source-$KSERIES"/drivers/vfio/platform/* "$b/"
 	patch -s -d "$b" -p4 <"$VM_DIR/kmod/vfio-platform-reset-required.patch" || die "patch failed"
@@ -222,7 +225,7 @@ step_modules() {
 		CROSS_COMPILE="$TRIPLET-" modules >"$b/build.log" 2>&1 ||
 		{ cat "$b/build.log" >&2; die "module build failed"; }
 	mkdir -p "$OUT/modules"
-	cp "$b"/vfio-platform-base.ko "$b"/vfio-platform.ko "$b"/vmtest_hotplug.ko "$OUT/modules/"
+	cp "$b"/vfio-platform-base.ko "$b"/vfio-platform.ko "$b"/vmtest_hotplug.ko "$b"/vfio-amba.ko "$OUT/modules/"
 	stamp_set modules "$key"
 }
 
@@ -303,6 +306,8 @@ step_guest() {
 	cp -a "$st/lib/udev/." "$root/lib/udev/"
 	rm -rf "$root/lib/udev/hwdb.d"
 	cp -a "$st/etc/udev" "$root/etc/"
+	# util-linux's setpriv for scenarios/sandbox.sh (/bin/setpriv stays busybox's applet)
+	cp "$st/usr/bin/setpriv" "$root/usr/bin/setpriv"
 	# the dynamic loader
 	mkdir -p "$root/lib/$TRIPLET"
 	cp -L "$st/lib/ld-linux-aarch64.so.1" "$root/lib/$TRIPLET/ld-linux-aarch64.so.1"

@@ -6,8 +6,9 @@
  *
  *   vfio-open [-r REGION] [-o OFFSET] [-e EXPECT] [-n] DEVICE
  *
- * DEVICE is a platform device name (a003e00.virtio_mmio).  Steps: the IOMMU
- * group from /sys/bus/platform/devices/DEVICE/iommu_group, /dev/vfio/vfio
+ * DEVICE is a platform device name (a003e00.virtio_mmio), or else an AMBA one
+ * (9030000.pl061, bound to vfio-amba).  Steps: the IOMMU group from
+ * /sys/bus/{platform,amba}/devices/DEVICE/iommu_group, /dev/vfio/vfio
  * (container), /dev/vfio/GROUP, VFIO_GROUP_SET_CONTAINER, VFIO_SET_IOMMU
  * (type1), VFIO_GROUP_GET_DEVICE_FD, VFIO_DEVICE_GET_INFO,
  * VFIO_DEVICE_GET_REGION_INFO, then mmap() of the region (pread() when the
@@ -68,7 +69,14 @@ int main(int argc, char **argv)
 		return fail("offset must be 4-byte aligned");
 
 	char link[PATH_MAX], target[PATH_MAX];
-	snprintf(link, sizeof(link), "/sys/bus/platform/devices/%s/iommu_group", dev);
+	const char *bus = "platform";
+	snprintf(link, sizeof(link), "/sys/bus/platform/devices/%s", dev);
+	if (access(link, F_OK) < 0) {
+		snprintf(link, sizeof(link), "/sys/bus/amba/devices/%s", dev);
+		if (access(link, F_OK) == 0)
+			bus = "amba";
+	}
+	snprintf(link, sizeof(link), "/sys/bus/%s/devices/%s/iommu_group", bus, dev);
 	ssize_t n = readlink(link, target, sizeof(target) - 1);
 	if (n < 0)
 		return die("no IOMMU group (readlink iommu_group)");
@@ -104,11 +112,11 @@ int main(int argc, char **argv)
 	struct vfio_device_info di = { .argsz = sizeof(di) };
 	if (ioctl(fd, VFIO_DEVICE_GET_INFO, &di) < 0)
 		return die("VFIO_DEVICE_GET_INFO");
-	if (!(di.flags & VFIO_DEVICE_FLAGS_PLATFORM))
-		return fail("not a vfio platform device");
+	if (!(di.flags & (strcmp(bus, "amba") ? VFIO_DEVICE_FLAGS_PLATFORM : VFIO_DEVICE_FLAGS_AMBA)))
+		return fail(strcmp(bus, "amba") ? "not a vfio platform device" : "not a vfio amba device");
 	if (info_only) {
-		printf("vfio-open: %s group %s platform regions %u irqs %u\n",
-		       dev, group_id, di.num_regions, di.num_irqs);
+		printf("vfio-open: %s group %s %s regions %u irqs %u\n",
+		       dev, group_id, bus, di.num_regions, di.num_irqs);
 		return 0;
 	}
 	if (region >= di.num_regions)

@@ -27,6 +27,10 @@ DEV_FWCFG=9020000.fw-cfg               # native qemu_fw_cfg (module), iommus; '-
 DEV_SOC=vmtest-soc:vfio-test           # no driver, no region, iommus; ':' and '-' in name
 DEV_HP=a003e00.virtio_mmio             # made by vmtest_hotplug.ko (virtio-rng behind), iommus
 HP_OF_FULLNAME=/hp-parent/virtio_mmio@a003e00
+# AMBA devices (/sys/bus/amba; the vm_bus_* helpers below take the bus)
+AMBAP=/sys/bus/amba
+DEV_GPIO=9030000.pl061                 # AMBA, native pl061_gpio (built in), iommus
+DEV_UART=9000000.pl011                 # AMBA, the console (uart-pl011, built in), NO iommus
 
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 info() { echo "VMTEST INFO $*"; }
@@ -68,6 +72,37 @@ vm_expect_driver() {
 vm_expect_override() {
 	[ "$(vm_override "$1")" = "$2" ] || fail "$1: expected driver_override '$2', have: $(vm_state "$1")"
 	ok "$1 driver_override is '$2'"
+}
+
+# --- device state on any bus (platform, amba) ------------------------------------
+vm_bus_driver() { # BUS DEV -> driver name or "none"
+	_l=$(readlink "/sys/bus/$1/devices/$2/driver" 2>/dev/null) && basename "$_l" || echo none
+}
+vm_bus_override() { cat "/sys/bus/$1/devices/$2/driver_override" 2>/dev/null || echo "?"; }
+vm_bus_group() { # BUS DEV -> IOMMU group number or "none"
+	_l=$(readlink "/sys/bus/$1/devices/$2/iommu_group" 2>/dev/null) && basename "$_l" || echo none
+}
+vm_bus_state() {
+	echo "$1:$2 driver=$(vm_bus_driver "$1" "$2") override=$(vm_bus_override "$1" "$2") group=$(vm_bus_group "$1" "$2")"
+}
+# vm_bus_wait_driver BUS DEV DRV [SECONDS=10]: wait until DEV is bound to DRV
+vm_bus_wait_driver() {
+	_n=$(( ${4:-10} * 10 ))
+	while [ "$_n" -gt 0 ]; do
+		[ "$(vm_bus_driver "$1" "$2")" = "$3" ] && return 0
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	[ "$(vm_bus_driver "$1" "$2")" = "$3" ]
+}
+vm_bus_expect_driver() { # BUS DEV DRV [SECONDS]
+	vm_bus_wait_driver "$@" || fail "$2: expected driver $3, have: $(vm_bus_state "$1" "$2")"
+	ok "$1:$2 bound to $3"
+}
+vm_bus_expect_override() { # BUS DEV VALUE
+	[ "$(vm_bus_override "$1" "$2")" = "$3" ] ||
+		fail "$2: expected driver_override '$3', have: $(vm_bus_state "$1" "$2")"
+	ok "$1:$2 driver_override is '$3'"
 }
 
 # --- plain sysfs operations -------------------------------------------------------

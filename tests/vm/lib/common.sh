@@ -47,6 +47,7 @@ DT_IOMMU_NODES="
 /virtio_mmio@a000c00 0x26
 /virtio_mmio@a000e00 0x27
 /fw-cfg@9020000 0x30
+/pl061@9030000 0x50
 "
 # Moved under /hp-parent (not populated at boot), with iommus.
 DT_HOTPLUG_NODE=/virtio_mmio@a003e00

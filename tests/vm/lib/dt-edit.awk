@@ -1,6 +1,7 @@
 # Edit QEMU virt's decompiled device tree for the VM tests (run by prepare.sh).
 #  -v smmu=PHANDLE          phandle of the SMMUv3 node
 #  -v iommu_nodes="/n SID\n..."  root-level nodes that get iommus = <smmu SID>
+#        (platform or AMBA devices alike: /pl061@9030000 is an AMBA one)
 #  -v hp_node=/virtio_mmio@X -v hp_sid=SID
 #        that node is moved under /hp-parent (no "compatible", so the kernel
 #        does not populate it; the vmtest_hotplug module does), with iommus
