@@ -177,6 +177,18 @@ static int on_rescan(sd_event_source *s, void *userdata) {
         return 0;
 }
 
+/* A driver registered (a module loaded): the devices that failed on this bus get another try,
+ * those that waited for this very driver among them. */
+static void manager_retry_failed(Manager *m, Bus bus, const char *driver) {
+        log_debug("Driver %s registered on the %s bus: retrying the devices that failed.", driver, bus_to_string(bus));
+        for (size_t i = 0; i < m->n_entries; i++) {
+                Entry *e = m->entries[i];
+
+                if (e->bus == bus && e->present && e->status == STATE_FAILED)
+                        manager_process(m, bus, entry_name(e), false);
+        }
+}
+
 static void on_uevent(Monitor *mon, MonitorAction action, Bus bus, const char *name, void *userdata) {
         Manager *m = userdata;
         int r;
@@ -190,6 +202,9 @@ static void on_uevent(Monitor *mon, MonitorAction action, Bus bus, const char *n
                 return;
         }
         switch (action) {
+        case ACTION_DRIVER_ADD:
+                manager_retry_failed(m, bus, name);
+                break;
         case ACTION_REMOVE:
                 manager_forget(m, bus, name);
                 break;
@@ -205,7 +220,9 @@ static void on_uevent(Monitor *mon, MonitorAction action, Bus bus, const char *n
         default:
                 break;
         }
-        /* STATUS= once per burst of events, not once per event: each sd_notify is a new socket. */
+        /* STATUS= once per burst of events, not once per event: each sd_notify is a new socket.
+         * A defer source, not a post source: post sources are marked at the dispatch of the
+         * source that would enable them, so the last burst's STATUS= would wait for another event. */
         (void) sd_event_source_set_enabled(m->notify, SD_EVENT_ONESHOT);
 }
 
@@ -217,7 +234,7 @@ static int on_notify(sd_event_source *s, void *userdata) {
 int manager_start_monitor(Manager *m) {
         int r;
 
-        r = sd_event_add_post(m->event, &m->notify, on_notify, m);
+        r = sd_event_add_defer(m->event, &m->notify, on_notify, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up status notification: %m");
         (void) sd_event_source_set_enabled(m->notify, SD_EVENT_OFF);

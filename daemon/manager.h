@@ -28,7 +28,7 @@ typedef struct Manager {
         sd_event *event;
         Monitor *monitor;
         sd_event_source *rescan;
-        sd_event_source *notify;        /* STATUS= after a burst of events */
+        sd_event_source *notify;        /* STATUS= after a burst of events (a defer source) */
 
         Entry **entries;
         size_t n_entries;

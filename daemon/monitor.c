@@ -32,6 +32,21 @@ static MonitorAction action_from_string(const char *s) {
         return ACTION_OTHER;
 }
 
+/* "add /bus/platform/drivers/vfio-platform (drivers)": a target driver may have just come. */
+static void handle_driver(Monitor *m, struct udev_device *dev, const char *name) {
+        const char *devpath = udev_device_get_devpath(dev);
+
+        if (!streq_ptr(udev_device_get_action(dev), "add") || !devpath || !name || !driver_name_is_valid(name))
+                return;
+        for (Bus bus = 0; bus < _BUS_MAX; bus++) {
+                char prefix[64];
+
+                snprintf(prefix, sizeof prefix, "/bus/%s/drivers/", bus_to_string(bus));
+                if (strncmp(devpath, prefix, strlen(prefix)) == 0)
+                        m->handler(m, ACTION_DRIVER_ADD, bus, name, m->userdata);
+        }
+}
+
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Monitor *m = userdata;
 
@@ -52,10 +67,15 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
                                 continue;
                         break; /* a malformed message: skip it */
                 }
-                bus = bus_from_string(udev_device_get_subsystem(dev));
                 name = udev_device_get_sysname(dev);
-                if (bus >= 0 && name && device_name_is_valid(name))
-                        m->handler(m, action_from_string(udev_device_get_action(dev)), bus, name, m->userdata);
+                if (streq_ptr(udev_device_get_subsystem(dev), "drivers"))
+                        handle_driver(m, dev, name);
+                else {
+                        bus = bus_from_string(udev_device_get_subsystem(dev));
+                        if (bus >= 0 && name && device_name_is_valid(name))
+                                m->handler(m, action_from_string(udev_device_get_action(dev)), bus, name,
+                                           m->userdata);
+                }
                 udev_device_unref(dev);
         }
         return 0;
@@ -86,6 +106,8 @@ int monitor_new(sd_event *event, monitor_handler_t handler, void *userdata, Moni
         r = udev_monitor_filter_add_match_subsystem_devtype(m->mon, "platform", NULL);
         if (r >= 0)
                 r = udev_monitor_filter_add_match_subsystem_devtype(m->mon, "amba", NULL);
+        if (r >= 0) /* driver registrations: a target driver loaded later */
+                r = udev_monitor_filter_add_match_subsystem_devtype(m->mon, "drivers", NULL);
         if (r >= 0)
                 r = udev_monitor_enable_receiving(m->mon);
         if (r < 0)

@@ -17,6 +17,7 @@ typedef enum MonitorAction {
         ACTION_BIND,
         ACTION_UNBIND,
         ACTION_OTHER,
+        ACTION_DRIVER_ADD,      /* a driver registered on @bus: @name is the driver's */
 } MonitorAction;
 
 /* @name is NULL and @action ACTION_OTHER when events were lost (ENOBUFS): rescan everything. */

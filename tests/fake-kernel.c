@@ -557,6 +557,28 @@ static void emit(FakeKernel *fk, const Dev *d, const char *action, const char *e
         fk->activity++;
 }
 
+/* A driver's own uevent (SUBSYSTEM=drivers), as bus_add_driver() sends it after driver_attach(). */
+static void emit_driver(FakeKernel *fk, FkBus bus, const char *name, const char *action) {
+        char *msg = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&msg, &len);
+
+        if (!f)
+                abort();
+        fprintf(f, "%s@/bus/%s/drivers/%s%cACTION=%s%cDEVPATH=/bus/%s/drivers/%s%cSUBSYSTEM=drivers%cSEQNUM=%llu%c",
+                action, bus_names[bus], name, 0, action, 0, bus_names[bus], name, 0, 0, fk->seqnum++, 0);
+        fclose(f);
+        listeners_refresh(fk);
+        for (size_t i = 0; i < fk->n_listeners; i++) {
+                if (fk->lose_uevents)
+                        fk->listeners[i].lost = true;
+                else
+                        listener_push(fk, &fk->listeners[i], msg, len);
+        }
+        free(msg);
+        fk->activity++;
+}
+
 /* --- the kernel's binding --- */
 
 static bool is_vfio(const Drv *drv) {
@@ -1565,6 +1587,7 @@ int fk_driver_register(FakeKernel *fk, FkBus bus, const char *name) {
                 if (!d->driver && driver_match(d, drv))
                         (void) really_probe(fk, d, drv);
         }
+        emit_driver(fk, bus, name, "add");
         return 0;
 }
 

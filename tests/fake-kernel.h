@@ -125,8 +125,9 @@ int fk_uevent(FakeKernel *fk, const char *dev, const char *action);
 /* The device's native driver binds it now, override or not, as if it won a race (bind uevent).
  * -EBUSY if bound, -ENOENT if it has no native driver or that driver is not registered. */
 int fk_native_grab(FakeKernel *fk, const char *dev);
-/* Registers a driver: creates /sys/bus/BUS/drivers/DRV (and /sys/module/<mod>), then binds the
- * unbound devices it matches. -EEXIST if registered. */
+/* Registers a driver: creates /sys/bus/BUS/drivers/DRV (and /sys/module/<mod>), binds the
+ * unbound devices it matches, then sends the driver's "add" uevent (SUBSYSTEM=drivers).
+ * -EEXIST if registered. */
 int fk_driver_register(FakeKernel *fk, FkBus bus, const char *drv);
 /* Unbinds its devices (unbind uevents) and removes it. */
 int fk_driver_unregister(FakeKernel *fk, FkBus bus, const char *drv);

@@ -523,6 +523,32 @@ START_TEST(test_diagnostics) {
 }
 END_TEST
 
+/* The target driver registers after the daemon gave up (modprobe by hand, a module loaded late):
+ * its "add" uevent (SUBSYSTEM=drivers) brings the failed devices another try. */
+START_TEST(test_target_registered_later) {
+        FakeKernel *fk = new_fk();
+        pid_t pid;
+
+        ck_assert_int_eq(fk_driver_unregister(fk, FK_PLATFORM, "vfio-platform"), 0);
+        add(fk, DEV_A, "virtio-mmio", virtio, 0, NULL);
+        add(fk, DEV_B, NULL, virtio, 0, NULL);
+        write_policy(fk, "[virtio]\ncompatible = virtio,mmio\n");
+        pid = start_daemon(fk);
+        wait_output(fk, pid, DEV_A ": not bound to vfio-platform: driver 'vfio-platform' is not registered");
+        /* The override is in place: the native driver keeps it for now, nobody else can take it. */
+        assert_on(fk, DEV_A, "virtio-mmio", "vfio-platform");
+        ck_assert_str_eq(fk_notify_status(fk), "0 devices bound, 2 failed, 0 protected");
+
+        ck_assert_int_eq(fk_driver_register(fk, FK_PLATFORM, "vfio-platform"), 0);
+        wait_on(fk, DEV_A, "vfio-platform");
+        wait_on(fk, DEV_B, "vfio-platform");
+        ck_assert_msg(fk_wait_notify(fk, "STATUS=2 devices bound, 0 failed, 0 protected", T), "STATUS=%s\n%s",
+                      fk_notify_status(fk), fk_output(fk, pid));
+        stop_daemon(fk, pid);
+        fk_free(fk);
+}
+END_TEST
+
 static bool all_bound(FakeKernel *fk, void *userdata) {
         unsigned n = *(unsigned *) userdata;
 
@@ -587,6 +613,7 @@ int main(void) {
         tcase_add_test(tc, test_restart_converges);
         tcase_add_test(tc, test_odd_names);
         tcase_add_test(tc, test_diagnostics);
+        tcase_add_test(tc, test_target_registered_later);
         tcase_add_test(tc, test_thousand_devices);
         suite_add_tcase(s, tc);
         return tu_run(s);
