@@ -525,6 +525,19 @@ static void listeners_refresh(FakeKernel *fk) {
         closedir(dir);
 }
 
+/* Hands one kernel-format message to every listener (or marks it lost for them). Frees MSG. */
+static void broadcast(FakeKernel *fk, char *msg, size_t len) {
+        listeners_refresh(fk);
+        for (size_t i = 0; i < fk->n_listeners; i++) {
+                if (fk->lose_uevents)
+                        fk->listeners[i].lost = true;
+                else
+                        listener_push(fk, &fk->listeners[i], msg, len);
+        }
+        free(msg);
+        fk->activity++;
+}
+
 /* Sends ACTION for D: "ACTION@DEVPATH", ACTION, DEVPATH, SUBSYSTEM, EXTRA, the device's
  * variables, SEQNUM, NUL-separated, as the kernel does. */
 static void emit(FakeKernel *fk, const Dev *d, const char *action, const char *extra) {
@@ -546,15 +559,7 @@ static void emit(FakeKernel *fk, const Dev *d, const char *action, const char *e
         free(p);
 
         dbg(fk, "uevent %s %s%s", action, d->name, fk->lose_uevents ? " (lost)" : "");
-        listeners_refresh(fk);
-        for (size_t i = 0; i < fk->n_listeners; i++) {
-                if (fk->lose_uevents)
-                        fk->listeners[i].lost = true;
-                else
-                        listener_push(fk, &fk->listeners[i], msg, len);
-        }
-        free(msg);
-        fk->activity++;
+        broadcast(fk, msg, len);
 }
 
 /* A driver's own uevent (SUBSYSTEM=drivers), as bus_add_driver() sends it after driver_attach(). */
@@ -568,15 +573,7 @@ static void emit_driver(FakeKernel *fk, FkBus bus, const char *name, const char 
         fprintf(f, "%s@/bus/%s/drivers/%s%cACTION=%s%cDEVPATH=/bus/%s/drivers/%s%cSUBSYSTEM=drivers%cSEQNUM=%llu%c",
                 action, bus_names[bus], name, 0, action, 0, bus_names[bus], name, 0, 0, fk->seqnum++, 0);
         fclose(f);
-        listeners_refresh(fk);
-        for (size_t i = 0; i < fk->n_listeners; i++) {
-                if (fk->lose_uevents)
-                        fk->listeners[i].lost = true;
-                else
-                        listener_push(fk, &fk->listeners[i], msg, len);
-        }
-        free(msg);
-        fk->activity++;
+        broadcast(fk, msg, len);
 }
 
 /* --- the kernel's binding --- */
