@@ -6,25 +6,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fs-util.h"
 #include "macro.h"
 #include "rules-file.h"
 #include "udev-rules.h"
-
-static int mkdir_parents(int root_fd, const char *path) {
-        _cleanup_free_ char *p = strdup(path);
-
-        if (!p)
-                return -ENOMEM;
-        for (char *s = p; (s = strchr(s + 1, '/'));) {
-                *s = '\0';
-                if (mkdirat(root_fd, p, 0755) < 0 && errno != EEXIST)
-                        return -errno;
-                *s = '/';
-        }
-        if (mkdirat(root_fd, p, 0755) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
-}
 
 int udev_rules_install(int root_fd, const Policy *p, Diagnostics *d) {
         _cleanup_close_ int dfd = -EBADF;
@@ -32,7 +17,7 @@ int udev_rules_install(int root_fd, const Policy *p, Diagnostics *d) {
         const char *tmp = "." UDEV_RULES_FILE ".tmp";
         int fd, r;
 
-        r = mkdir_parents(root_fd, UDEV_RULES_DIR);
+        r = mkdir_p_at(root_fd, UDEV_RULES_DIR);
         if (r < 0)
                 return r;
         dfd = openat(root_fd, UDEV_RULES_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fs-util.h"
 #include "macro.h"
 #include "paths.h"
 #include "state.h"
@@ -22,22 +23,6 @@ void device_record_done(DeviceRecord *r) {
         free(r->status);
         free(r->reason);
         *r = (DeviceRecord) {};
-}
-
-static int mkdir_p_at(int fd, const char *path) {
-        _cleanup_free_ char *p = strdup(path);
-
-        if (!p)
-                return -ENOMEM;
-        for (char *s = p; (s = strchr(s + 1, '/'));) {
-                *s = '\0';
-                if (mkdirat(fd, p, 0755) < 0 && errno != EEXIST)
-                        return -errno;
-                *s = '/';
-        }
-        if (mkdirat(fd, p, 0755) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
 }
 
 int state_open(int root_fd, bool create, int *ret_fd) {
