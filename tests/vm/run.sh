@@ -64,7 +64,7 @@ rm -rf "$OUTDIR"; mkdir -p "$OUTDIR/logs"
 # --- the project's programs, cross-built for arm64 -------------------------------------
 PROJECT_TREE="" PROJECT_NOTE=""
 cross_build() {
-	local p=$VM_CACHE/project src build dest
+	local p=$OUTDIR/project src build dest
 	src=$p/src build=$p/build dest=$p/dest
 	rm -rf "$p"; mkdir -p "$src" "$build" "$dest"
 	# The source as the developer has it (tracked and untracked files, not
@@ -99,13 +99,13 @@ elif [ "$BUILD" = 0 ]; then
 elif [ ! -f "$SRC_ROOT/configure.ac" ]; then
 	PROJECT_NOTE="no configure.ac in $SRC_ROOT yet"
 else
-	log "cross-building the project (./configure --host=$TRIPLET), log: $VM_CACHE/project/build.log"
+	log "cross-building the project (./configure --host=$TRIPLET), log: $OUTDIR/project/build.log"
 	if (cross_build); then
-		PROJECT_TREE=$VM_CACHE/project/dest
+		PROJECT_TREE=$OUTDIR/project/dest
 		log "project cross-built in $(( $(date +%s) - T0 )) s since start"
 	else
-		PROJECT_NOTE="cross-build failed, see $VM_CACHE/project/build.log"
-		tail -n 15 "$VM_CACHE/project/build.log" | sed 's/^/  build: /' >&2
+		PROJECT_NOTE="cross-build failed, see $OUTDIR/project/build.log"
+		tail -n 15 "$OUTDIR/project/build.log" | sed 's/^/  build: /' >&2
 	fi
 fi
 if [ -n "$PROJECT_NOTE" ]; then
