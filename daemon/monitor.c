@@ -103,9 +103,9 @@ int monitor_new(sd_event *event, monitor_handler_t handler, void *userdata, Moni
                 goto fail;
         }
         (void) udev_monitor_set_receive_buffer_size(m->mon, RECEIVE_BUFFER_SIZE);
-        r = udev_monitor_filter_add_match_subsystem_devtype(m->mon, "platform", NULL);
-        if (r >= 0)
-                r = udev_monitor_filter_add_match_subsystem_devtype(m->mon, "amba", NULL);
+        r = 0;
+        for (Bus bus = 0; bus < _BUS_MAX && r >= 0; bus++)
+                r = udev_monitor_filter_add_match_subsystem_devtype(m->mon, bus_to_string(bus), NULL);
         if (r >= 0) /* driver registrations: a target driver loaded later */
                 r = udev_monitor_filter_add_match_subsystem_devtype(m->mon, "drivers", NULL);
         if (r >= 0)

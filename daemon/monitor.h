@@ -5,7 +5,7 @@
 
 #include "device.h"
 
-/* Kernel uevents of the platform and amba buses, through libudev: the only file that talks to it. */
+/* Kernel uevents of the buses of bus_table, through libudev: the only file that talks to it. */
 
 typedef struct Monitor Monitor;
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,31 +11,6 @@
 /* A device tree node has at most a handful of compatibles; bound what a uevent can claim. */
 #define COMPATIBLES_MAX 32
 
-static const char * const bus_table[_BUS_MAX] = {
-        [BUS_PLATFORM] = "platform",
-        [BUS_AMBA] = "amba",
-};
-
-static const char * const bus_driver_table[_BUS_MAX] = {
-        [BUS_PLATFORM] = "vfio-platform",
-        [BUS_AMBA] = "vfio-amba",
-};
-
-const char *bus_to_string(Bus b) {
-        return b >= 0 && b < _BUS_MAX ? bus_table[b] : NULL;
-}
-
-Bus bus_from_string(const char *s) {
-        for (Bus b = 0; b < _BUS_MAX; b++)
-                if (s && streq(s, bus_table[b]))
-                        return b;
-        return _BUS_INVALID;
-}
-
-const char *bus_default_driver(Bus b) {
-        return b >= 0 && b < _BUS_MAX ? bus_driver_table[b] : NULL;
-}
-
 void device_info_done(DeviceInfo *d) {
         if (!d)
                 return;
@@ -45,6 +21,10 @@ void device_info_done(DeviceInfo *d) {
         free(d->driver);
         free(d->override);
         free(d->iommu_group);
+        free(d->id);
+        free(d->subsys_id);
+        free(d->class);
+        free(d->type);
         *d = (DeviceInfo) {};
 }
 
@@ -193,4 +173,38 @@ int device_info_set_override(DeviceInfo *d, const char *sysfs_value) {
         if (!sysfs_value || streq(sysfs_value, "") || streq(sysfs_value, "(null)"))
                 return replace_str(&d->override, NULL);
         return replace_str(&d->override, sysfs_value);
+}
+
+char *uevent_get_value(const char *text, const char *key) {
+        size_t n = strlen(key);
+
+        for (const char *p = text; p && *p;) {
+                const char *nl = strchrnul(p, '\n');
+
+                if ((size_t) (nl - p) > n && strncmp(p, key, n) == 0 && p[n] == '=')
+                        return strndup(p + n + 1, nl - p - n - 1);
+                p = *nl ? nl + 1 : nl;
+        }
+        return NULL;
+}
+
+int hex_normalize(const char *s, unsigned digits, char *buf, size_t size) {
+        size_t len, skip;
+
+        if (!s || digits >= size)
+                return -EINVAL;
+        if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+                s += 2;
+        len = strlen(s);
+        if (len == 0 || strspn(s, "0123456789abcdefABCDEF") != len)
+                return -EINVAL;
+        /* Leading zeros beyond @digits are fine ("0x0000ff00"), other digits are not. */
+        for (skip = 0; len - skip > digits; skip++)
+                if (s[skip] != '0')
+                        return -EINVAL;
+        memset(buf, '0', digits - (len - skip));
+        for (size_t i = 0; i < len - skip; i++)
+                buf[digits - (len - skip) + i] = (char) tolower((unsigned char) s[skip + i]);
+        buf[digits] = '\0';
+        return 0;
 }

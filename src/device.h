@@ -4,17 +4,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "bus.h"
 #include "macro.h"
 
 /* What we know of one device: from its uevent properties, from sysfs, or from a device tree.
  * Pure data; device.c only fills it from strings. */
-
-typedef enum Bus {
-        BUS_PLATFORM,
-        BUS_AMBA,
-        _BUS_MAX,
-        _BUS_INVALID = -EINVAL,
-} Bus;
 
 typedef struct DeviceInfo {
         char *name;             /* sysfs name: "a003e00.virtio_mmio", "soc:gpio-keys" */
@@ -25,12 +19,12 @@ typedef struct DeviceInfo {
         char *driver;           /* bound driver; NULL when unbound */
         char *override;         /* driver_override; NULL when none ("(null)" in sysfs) */
         char *iommu_group;      /* group number; NULL when the device has none */
+        /* The bus's own keys (bus_table[].read_ids), NULL where the bus has none: */
+        char *id;               /* "vvvv:dddd", lower case (PCI_ID; CDX vendor/device) */
+        char *subsys_id;        /* "ssss:ssss", lower case (PCI_SUBSYS_ID) */
+        char *class;            /* six hex digits, lower case: "030000" (PCI_CLASS "30000") */
+        char *type;             /* fsl-mc object type: "dprc", "dpni", ... */
 } DeviceInfo;
-
-const char *bus_to_string(Bus b) _pure_;
-Bus bus_from_string(const char *s) _pure_;
-/* The driver a bind rule without driver= means on this bus. */
-const char *bus_default_driver(Bus b) _pure_;
 
 void device_info_done(DeviceInfo *d);
 void device_info_free(DeviceInfo *d);
@@ -47,5 +41,12 @@ int device_info_set_compatibles_from_uevent(DeviceInfo *d, const char *(*get)(vo
 int device_info_set_compatibles_from_dt(DeviceInfo *d, const char *data, size_t size);
 /* Parses one "KEY=VALUE\n..." uevent file (as in sysfs) into @d's DT fields and modalias. */
 int device_info_parse_uevent(DeviceInfo *d, const char *text);
+/* The value of @key in a "KEY=VALUE\n..." uevent text, newly allocated; NULL when absent (or
+ * out of memory: the callers treat both as "no value"). */
+char *uevent_get_value(const char *text, const char *key);
+/* A hex number of at most @digits digits (an optional "0x" first) as exactly @digits lower-case
+ * digits into @buf; -EINVAL when it is not one. */
+int hex_normalize(const char *s, unsigned digits, char *buf, size_t size);
+
 /* "(null)" and "" in sysfs mean "no override". */
 int device_info_set_override(DeviceInfo *d, const char *sysfs_value);

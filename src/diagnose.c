@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "diagnose.h"
+#include "bus.h"
 #include "macro.h"
 
 bool kernel_has_reset_required_bug(const char *release) {
@@ -12,10 +13,6 @@ bool kernel_has_reset_required_bug(const char *release) {
         if (!release || sscanf(release, "%u.%u", &major, &minor) != 2)
                 return false;
         return major == 6 && (minor == 1 || minor == 2);
-}
-
-bool driver_is_vfio(const char *driver) {
-        return driver && (streq(driver, "vfio-platform") || streq(driver, "vfio-amba"));
 }
 
 bool diagnose_blocker(const BindFacts *f, char *buf, size_t size) {
@@ -45,7 +42,7 @@ bool diagnose_blocker(const BindFacts *f, char *buf, size_t size) {
                 return true;
         }
         /* reset_module unknown (no module index): with reset_required on, still the likely cause. */
-        if (driver_is_vfio(f->target) && f->reset_module != 1 && f->reset_required == 1) {
+        if (f->reset_by_compatible && driver_is_vfio(f->target) && f->reset_module != 1 && f->reset_required == 1) {
                 snprintf(buf, size,
                          "%s has no reset handler for compatible '%s' and vfio_platform.reset_required=1 "
                          "(/sys/module/vfio_platform/parameters/reset_required): load a vfio-reset:%s module, "
@@ -53,7 +50,7 @@ bool diagnose_blocker(const BindFacts *f, char *buf, size_t size) {
                          f->target, compat, compat);
                 return true;
         }
-        if (driver_is_vfio(f->target) && f->reset_module != 1 && f->reset_required != 1 &&
+        if (f->reset_by_compatible && driver_is_vfio(f->target) && f->reset_module != 1 && f->reset_required != 1 &&
             kernel_has_reset_required_bug(f->kernel_release)) {
                 snprintf(buf, size,
                          "Linux %s bug: %s fails with error -2 (ENOENT) when no reset handler exists for "

@@ -21,6 +21,7 @@ typedef struct BindFacts {
         int noiommu;                    /* vfio.enable_unsafe_noiommu_mode: 1, 0, -1 unknown */
         int reset_required;             /* vfio_platform.reset_required: 1, 0, -1 unknown */
         const char *compatible;         /* the first one: what vfio-platform looks a reset up by */
+        bool reset_by_compatible;       /* the bus's VFIO driver looks a reset up (bus_table) */
         int reset_module;               /* a vfio-reset:<compatible> module exists: 1, 0, -1 unknown */
         const char *kernel_release;     /* uname -r */
 } BindFacts;
@@ -28,7 +29,6 @@ typedef struct BindFacts {
 /* Linux 6.1 and 6.2 fail vfio-platform's probe with -ENOENT when a device has no reset handler,
  * even with reset_required=0; fixed in 6.3 by commit 168a9c91fe0a. */
 bool kernel_has_reset_required_bug(const char *release);
-bool driver_is_vfio(const char *driver);
 
 /* The first known cause that stops a bind, as one line; false when none is known. */
 bool diagnose_blocker(const BindFacts *f, char *buf, size_t size);

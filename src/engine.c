@@ -175,13 +175,16 @@ void engine_collect_facts(Engine *e, const DeviceInfo *d, const char *target, Bi
                 .now_bound = d->driver,
                 .has_iommu_group = d->iommu_group != NULL,
                 .noiommu = read_bool_param(e, "vfio", "enable_unsafe_noiommu_mode"),
-                .reset_required = d->bus == BUS_AMBA ? 0 : read_bool_param(e, "vfio_platform", "reset_required"),
+                .reset_required = bus_table[d->bus].reset_param_module
+                                          ? read_bool_param(e, bus_table[d->bus].reset_param_module, "reset_required")
+                                          : 0,
                 .compatible = d->compatibles ? d->compatibles[0] : NULL,
+                .reset_by_compatible = bus_table[d->bus].reset_by_compatible,
                 .reset_module = -1,
                 .kernel_release = e->kernel_release,
         };
 
-        if (f.compatible && driver_is_vfio(target) && engine_modules(e)) {
+        if (f.reset_by_compatible && f.compatible && driver_is_vfio(target) && engine_modules(e)) {
                 snprintf(alias, sizeof alias, "vfio-reset:%s", f.compatible);
                 f.reset_module = modules_alias_exists(e->modules, alias);
                 if (f.reset_module < 0)

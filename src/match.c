@@ -12,6 +12,7 @@
 
 #include "hashmap.h"
 #include "match.h"
+#include "match-keys.h"
 
 #define PREFIX_LENGTHS_MAX 16
 
@@ -38,31 +39,36 @@ const char *verdict_to_string(Verdict v) {
         return v <= VERDICT_IGNORE ? verdict_table[v] : NULL;
 }
 
+static size_t count_colons(const char *s) {
+        size_t n = 0;
+
+        for (; *s; s++)
+                n += *s == ':';
+        return n;
+}
+
 bool match_pattern(MatchKey k, const Pattern *p, const char *s) {
+        const MatchKeyInfo *ki = &match_keys[k];
+
+        if (ki->same_colons && count_colons(p->value) != count_colons(s))
+                return false;
+        if (ki->prefix)
+                return strncmp(s, p->value, strlen(p->value)) == 0;
         if (!p->glob)
                 return streq(p->value, s);
-        /* In a DT path, '*' stays within one node name, as in a file name. */
-        return fnmatch(p->value, s, k == MATCH_PATH ? FNM_PATHNAME : 0) == 0;
+        return fnmatch(p->value, s, ki->fnm_flags) == 0;
 }
 
 static bool key_matches(const Rule *r, MatchKey k, const DeviceInfo *d) {
+        char buf[64];
+
         for (size_t i = 0; i < r->n_patterns[k]; i++) {
                 const Pattern *p = &r->patterns[k][i];
+                const char *v;
 
-                switch (k) {
-                case MATCH_COMPATIBLE:
-                        STRV_FOREACH(c, d->compatibles)
-                                if (match_pattern(k, p, *c))
-                                        return true;
-                        break;
-                case MATCH_PATH:
-                        if (d->of_fullname && match_pattern(k, p, d->of_fullname))
+                for (size_t j = 0; (v = match_keys[k].value(d, j, buf, sizeof buf)); j++)
+                        if (match_pattern(k, p, v))
                                 return true;
-                        break;
-                default:
-                        if (d->name && match_pattern(k, p, d->name))
-                                return true;
-                }
         }
         return false;
 }
@@ -108,12 +114,14 @@ MatchIndex *match_index_free(MatchIndex *idx) {
 
 /* The anchor: a key all of whose values are exact, else one whose globs all have a literal
  * prefix (and whose prefix lengths still fit the table). Device names are the most selective. */
+/* The keys a rule can be indexed under, most selective first. */
+static const MatchKey anchor_order[] = { MATCH_DEVICE, MATCH_PCI_ID, MATCH_PATH, MATCH_COMPATIBLE };
+
 static int pick_anchor(const MatchIndex *idx, const Rule *r) {
-        static const MatchKey order[] = { MATCH_DEVICE, MATCH_PATH, MATCH_COMPATIBLE };
         int best = -1;
 
-        for (size_t o = 0; o < ELEMENTSOF(order); o++) {
-                MatchKey k = order[o];
+        for (size_t o = 0; o < ELEMENTSOF(anchor_order); o++) {
+                MatchKey k = anchor_order[o];
                 const KeyIndex *ki = &idx->keys[k];
                 bool exact = true, usable = r->n_patterns[k] > 0;
                 size_t new_lengths = 0;
@@ -254,12 +262,14 @@ void policy_decide(const Policy *p, const DeviceInfo *d, Decision *ret) {
 
         c.items = c.stack;
         c.allocated = ELEMENTSOF(c.stack);
-        if (d->name)
-                candidates_lookup(&c, &idx->keys[MATCH_DEVICE], d->name);
-        if (d->of_fullname)
-                candidates_lookup(&c, &idx->keys[MATCH_PATH], d->of_fullname);
-        STRV_FOREACH(s, d->compatibles)
-                candidates_lookup(&c, &idx->keys[MATCH_COMPATIBLE], *s);
+        for (size_t o = 0; o < ELEMENTSOF(anchor_order); o++) {
+                MatchKey k = anchor_order[o];
+                const char *v;
+                char buf[64];
+
+                for (size_t j = 0; (v = match_keys[k].value(d, j, buf, sizeof buf)); j++)
+                        candidates_lookup(&c, &idx->keys[k], v);
+        }
         candidates_add(&c, (IndexList) { idx->scan, idx->n_scan });
 
         if (c.oom) {

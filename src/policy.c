@@ -14,23 +14,27 @@
 #include <string.h>
 
 #include "match.h"
+#include "match-keys.h"
 #include "policy.h"
 #include "strv.h"
 #include "validate.h"
-
-static const char * const match_key_table[_MATCH_KEY_MAX] = {
-        [MATCH_COMPATIBLE] = "compatible",
-        [MATCH_PATH] = "path",
-        [MATCH_DEVICE] = "device",
-};
 
 static const char * const rule_action_table[_RULE_ACTION_MAX] = {
         [RULE_BIND] = "bind",
         [RULE_IGNORE] = "ignore",
 };
 
+static const char * const group_policy_table[_GROUP_POLICY_MAX] = {
+        [GROUP_STRICT] = "strict",
+        [GROUP_WHOLE] = "whole",
+};
+
 const char *match_key_to_string(MatchKey k) {
-        return k >= 0 && k < _MATCH_KEY_MAX ? match_key_table[k] : NULL;
+        return k >= 0 && k < _MATCH_KEY_MAX ? match_keys[k].name : NULL;
+}
+
+const char *group_policy_to_string(GroupPolicy g) {
+        return g >= 0 && g < _GROUP_POLICY_MAX ? group_policy_table[g] : NULL;
 }
 
 const char *rule_action_to_string(RuleAction a) {
@@ -82,6 +86,8 @@ typedef struct Parser {
         bool oom;
 } Parser;
 
+static void diag_unknown_key(Parser *ps, const char *key);
+
 static bool is_blank(char c) {
         return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
 }
@@ -123,8 +129,8 @@ static void parser_end_section(Parser *ps) {
                 any = any || r->n_patterns[k] > 0;
         /* A rejected line in the section already explains why the rule is incomplete. */
         if (!any && ps->diag->n_errors == ps->errors_at_section)
-                diag_error(ps->diag, ps->file, r->line,
-                           "rule '%s' has no match key: it needs compatible=, path= or device=", r->name);
+                diag_error(ps->diag, ps->file, r->line, "rule '%s' has no match key: it needs one of %s", r->name,
+                           match_key_names());
         ps->rule = NULL;
 }
 
@@ -225,8 +231,7 @@ static void parser_canonicalize(Parser *ps, char *line, size_t len, char *buf, s
                 return;
         }
         if (strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != strlen(key)) {
-                diag_error(ps->diag, ps->file, ps->line,
-                           "unknown key '%s': use compatible, path, device, action or driver", key);
+                diag_unknown_key(ps, key);
                 return;
         }
         if (!ps->in_section) {
@@ -279,24 +284,32 @@ static char *parser_reader(char *buf, int size, void *userdata) {
         return buf;
 }
 
-static int add_pattern(Parser *ps, MatchKey k, const char *value) {
+/* The value as it is compared: lower case where the key ignores case, a class without "0x". */
+static char *pattern_normalize(MatchKey k, const char *value) {
+        char *v;
+
+        if (match_keys[k].prefix && value[0] == '0' && (value[1] == 'x' || value[1] == 'X'))
+                value += 2;
+        v = strdup(value);
+        if (v && match_keys[k].casefold)
+                for (char *c = v; *c; c++)
+                        *c = (char) tolower((unsigned char) *c);
+        return v;
+}
+
+static int add_pattern(Parser *ps, MatchKey k, const char *raw) {
+        _cleanup_free_ char *value = pattern_normalize(k, raw);
         Rule *r = ps->rule;
         const char *problem;
         Pattern *pats;
+        bool glob;
 
-        switch (k) {
-        case MATCH_COMPATIBLE:
-                problem = compatible_check(value);
-                break;
-        case MATCH_PATH:
-                problem = dt_path_check(value);
-                break;
-        default:
-                problem = device_pattern_check(value);
-        }
+        if (!value)
+                return -ENOMEM;
+        problem = match_keys[k].check(value);
         if (problem) {
                 diag_error(ps->diag, ps->file, ps->line, "invalid %s '%s': %s",
-                           match_key_to_string(k), value, problem);
+                           match_key_to_string(k), raw, problem);
                 return 0;
         }
         if (r->n_patterns[k] >= RULE_VALUES_MAX) {
@@ -307,51 +320,64 @@ static int add_pattern(Parser *ps, MatchKey k, const char *value) {
         for (size_t i = 0; i < r->n_patterns[k]; i++)
                 if (streq(r->patterns[k][i].value, value)) {
                         diag_warn(ps->diag, ps->file, ps->line, "%s '%s' repeats line %u, ignoring",
-                                  match_key_to_string(k), value, r->patterns[k][i].line);
+                                  match_key_to_string(k), raw, r->patterns[k][i].line);
                         return 0;
                 }
 
+        glob = !match_keys[k].prefix && glob_has_magic(value);
         pats = reallocarray(r->patterns[k], r->n_patterns[k] + 1, sizeof(Pattern));
         if (!pats)
                 return -ENOMEM;
         r->patterns[k] = pats;
-        pats[r->n_patterns[k]] = (Pattern) {
-                .value = strdup(value),
-                .glob = glob_has_magic(value),
-                .line = ps->line,
-        };
-        if (!pats[r->n_patterns[k]].value)
-                return -ENOMEM;
+        pats[r->n_patterns[k]] = (Pattern) { .value = TAKE_PTR(value), .glob = glob, .line = ps->line };
         r->n_patterns[k]++;
         return 0;
 }
 
-static void set_action(Parser *ps, const char *value) {
+/* A setting given once per rule: a second one is an error naming the first. */
+static bool setting_once(Parser *ps, const char *key, unsigned *line) {
+        if (*line > 0) {
+                diag_error(ps->diag, ps->file, ps->line, "'%s' set twice in rule '%s' (first at line %u)", key,
+                           ps->rule->name, *line);
+                return false;
+        }
+        *line = ps->line;
+        return true;
+}
+
+static int parse_action(Parser *ps, const char *key, const char *value) {
         Rule *r = ps->rule;
 
-        if (r->action_line > 0) {
-                diag_error(ps->diag, ps->file, ps->line, "'action' set twice in rule '%s' (first at line %u)",
-                           r->name, r->action_line);
-                return;
-        }
-        r->action_line = ps->line;
+        if (!setting_once(ps, key, &r->action_line))
+                return 0;
         for (RuleAction a = 0; a < _RULE_ACTION_MAX; a++)
                 if (streq(value, rule_action_table[a])) {
                         r->action = a;
-                        return;
+                        return 0;
                 }
         diag_error(ps->diag, ps->file, ps->line, "unknown action '%s': use 'bind' or 'ignore'", value);
+        return 0;
 }
 
-static int set_driver(Parser *ps, const char *value) {
+static int parse_group(Parser *ps, const char *key, const char *value) {
         Rule *r = ps->rule;
 
-        if (r->driver_line > 0) {
-                diag_error(ps->diag, ps->file, ps->line, "'driver' set twice in rule '%s' (first at line %u)",
-                           r->name, r->driver_line);
+        if (!setting_once(ps, key, &r->group_line))
                 return 0;
-        }
-        r->driver_line = ps->line;
+        for (GroupPolicy g = 0; g < _GROUP_POLICY_MAX; g++)
+                if (streq(value, group_policy_table[g])) {
+                        r->group = g;
+                        return 0;
+                }
+        diag_error(ps->diag, ps->file, ps->line, "unknown group policy '%s': use 'strict' or 'whole'", value);
+        return 0;
+}
+
+static int parse_driver(Parser *ps, const char *key, const char *value) {
+        Rule *r = ps->rule;
+
+        if (!setting_once(ps, key, &r->driver_line))
+                return 0;
         if (!driver_name_is_valid(value)) {
                 diag_error(ps->diag, ps->file, ps->line,
                            "invalid driver name '%s': use 1-%d characters of A-Z a-z 0-9 _ . + -",
@@ -360,6 +386,24 @@ static int set_driver(Parser *ps, const char *value) {
         }
         r->driver = strdup(value);
         return r->driver ? 0 : -ENOMEM;
+}
+
+/* The keys of a rule that are settings, one row each; the match keys are match-keys.c's rows. */
+static const struct {
+        const char *name;
+        int (*parse)(Parser *ps, const char *key, const char *value);
+} setting_keys[] = {
+        { "action", parse_action },
+        { "driver", parse_driver },
+        { "group", parse_group },
+};
+
+static void diag_unknown_key(Parser *ps, const char *key) {
+        char settings[64] = "";
+
+        for (size_t i = 0; i < ELEMENTSOF(setting_keys); i++)
+                snprintf(settings + strlen(settings), sizeof settings - strlen(settings), ", %s", setting_keys[i].name);
+        diag_error(ps->diag, ps->file, ps->line, "unknown key '%s': use %s%s", key, match_key_names(), settings);
 }
 
 static int parser_handler(void *userdata, const char *section, const char *key, const char *value) {
@@ -378,21 +422,18 @@ static int parser_handler(void *userdata, const char *section, const char *key, 
         if (!value)
                 return 0;
 
-        if (streq(key, "action"))
-                set_action(ps, value);
-        else if (streq(key, "driver"))
-                r = set_driver(ps, value);
+        MatchKey k = match_key_from_string(key);
+        if (k < _MATCH_KEY_MAX)
+                r = add_pattern(ps, k, value);
         else {
-                MatchKey k;
+                size_t i;
 
-                for (k = 0; k < _MATCH_KEY_MAX; k++)
-                        if (streq(key, match_key_table[k]))
-                                break;
-                if (k < _MATCH_KEY_MAX)
-                        r = add_pattern(ps, k, value);
+                for (i = 0; i < ELEMENTSOF(setting_keys) && !streq(key, setting_keys[i].name); i++)
+                        ;
+                if (i < ELEMENTSOF(setting_keys))
+                        r = setting_keys[i].parse(ps, key, value);
                 else
-                        diag_error(ps->diag, ps->file, ps->line,
-                                   "unknown key '%s': use compatible, path, device, action or driver", key);
+                        diag_unknown_key(ps, key);
         }
         if (r < 0)
                 ps->oom = true;
@@ -514,6 +555,8 @@ void policy_dump(const Policy *p, FILE *f) {
                 if (r->action == RULE_BIND && r->driver)
                         fprintf(f, "driver = %s\n", r->driver);
                 else if (r->action == RULE_BIND)
-                        fputs("# driver: vfio-platform, or vfio-amba for AMBA devices\n", f);
+                        fputs("# driver: the bus's VFIO driver (vfio-platform, vfio-amba, vfio-pci, ...)\n", f);
+                if (r->group_line > 0)
+                        fprintf(f, "group = %s\n", group_policy_to_string(r->group));
         }
 }

@@ -10,12 +10,25 @@
 /* The policy: an ordered list of rules from the drop-in files. Pure data, no I/O but reading the
  * FILE* handed to policy_parse_file(). */
 
+/* The keys that select devices; their names, checks and values are rows of match-keys.c. */
 typedef enum MatchKey {
         MATCH_COMPATIBLE,
         MATCH_PATH,
         MATCH_DEVICE,
+        MATCH_BUS,
+        MATCH_PCI_ID,
+        MATCH_CLASS,
+        MATCH_CDX_ID,
+        MATCH_MC_TYPE,
         _MATCH_KEY_MAX,
 } MatchKey;
+
+/* Which members of a device's IOMMU group must move with it (buses that bind by group). */
+typedef enum GroupPolicy {
+        GROUP_STRICT,           /* bind only when no other member is on a host driver */
+        GROUP_WHOLE,            /* bind every member but bridges */
+        _GROUP_POLICY_MAX,
+} GroupPolicy;
 
 typedef enum RuleAction {
         RULE_BIND,
@@ -36,8 +49,10 @@ typedef struct Rule {
         unsigned index;         /* position in the policy: the first matching rule wins */
         RuleAction action;
         unsigned action_line;
-        char *driver;           /* NULL: the bus's default driver (vfio-platform, vfio-amba) */
+        char *driver;           /* NULL: the bus's default driver (vfio-platform, vfio-pci, ...) */
         unsigned driver_line;
+        GroupPolicy group;
+        unsigned group_line;
         Pattern *patterns[_MATCH_KEY_MAX];
         size_t n_patterns[_MATCH_KEY_MAX];
 } Rule;
@@ -53,6 +68,7 @@ typedef struct Policy {
 
 const char *match_key_to_string(MatchKey k) _pure_;
 const char *rule_action_to_string(RuleAction a) _pure_;
+const char *group_policy_to_string(GroupPolicy g) _pure_;
 
 Policy *policy_new(void);
 Policy *policy_free(Policy *p);

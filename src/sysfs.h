@@ -4,6 +4,7 @@
 #include <stdbool.h>
 
 #include "device.h"
+#include "sysfs-attr.h"
 
 /* All sysfs access, relative to the directory fd of <root>/sys: nothing here builds an absolute
  * path, every name is validated before it becomes part of a path, and attribute writes use
@@ -25,11 +26,6 @@ int sysfs_open_bus(const Sysfs *s, Bus bus);
 int sysfs_open_driver(const Sysfs *s, Bus bus, const char *driver);
 bool sysfs_driver_registered(const Sysfs *s, Bus bus, const char *driver);
 
-/* The value of an attribute without its trailing newline; at most 4 KiB. */
-int sysfs_read_attr(int dirfd, const char *attr, char **ret);
-/* The last component of a symlink's target, validated with @valid (NULL: any). -ENOENT if none. */
-int sysfs_read_link_name(int dirfd, const char *link, bool (*valid)(const char *), char **ret);
-int sysfs_write_attr(int dirfd, const char *attr, const char *value);
 
 /* Everything we need to know of a device: DT data, driver, override, IOMMU group. */
 int sysfs_read_device(const Sysfs *s, Bus bus, const char *name, DeviceInfo **ret);

@@ -29,6 +29,7 @@
 
 #include "device.h"
 #include "macro.h"
+#include "match-keys.h"
 #include "strv.h"
 #include "udev-rules.h"
 #include "validate.h"
@@ -100,16 +101,7 @@ static const char *pattern_problem(MatchKey k, const Pattern *p) {
         }
         /* The policy's own checks: also what makes the glob translation below exact (balanced
          * brackets, no '/' inside them, bounded lengths). */
-        switch (k) {
-        case MATCH_COMPATIBLE:
-                return compatible_check(p->value);
-        case MATCH_PATH:
-                return dt_path_check(p->value);
-        case MATCH_DEVICE:
-                return device_pattern_check(p->value);
-        default:
-                return "unknown key";
-        }
+        return match_keys[k].check(p->value);
 }
 
 static int rule_check(const Rule *r, Diagnostics *d) {
@@ -326,14 +318,103 @@ static int compatible_clauses(const Rule *r, char ***ret) {
         return 0;
 }
 
+static int bus_clauses(const Rule *r, char ***ret) {
+        return add_clauses(ret, r, MATCH_BUS, filter_all, 0, "SUBSYSTEM", "");
+}
+
+static bool filter_colons(const Pattern *p, size_t colons) {
+        return count_char(p->value, ':') == colons;
+}
+
+static void uppercase(char *s) {
+        for (; *s; s++)
+                if (*s >= 'a' && *s <= 'z')
+                        *s = (char) (*s - 'a' + 'A');
+}
+
+/* The kernel writes PCI_ID and PCI_SUBSYS_ID as "%04X:%04X": a pattern in upper case. A value
+ * with subsystem IDs needs both properties, so each one is a clause of its own. */
+static int pci_id_clauses(const Rule *r, char ***ret) {
+        int q = add_clauses(ret, r, MATCH_PCI_ID, filter_colons, 1, "ENV{PCI_ID}", "");
+
+        for (char **c = *ret; q >= 0 && c && *c; c++)
+                uppercase(*c + strlen("ENV{PCI_ID}"));
+        for (size_t i = 0; q >= 0 && i < r->n_patterns[MATCH_PCI_ID]; i++) {
+                const Pattern *p = &r->patterns[MATCH_PCI_ID][i];
+                _cleanup_free_ char *e = NULL;
+                char *second;
+
+                if (!filter_colons(p, 3))
+                        continue;
+                e = pattern_escape(MATCH_PCI_ID, p);
+                if (!e)
+                        return -ENOMEM;
+                uppercase(e);
+                second = strchr(strchr(e, ':') + 1, ':');
+                *second++ = '\0';
+                q = strv_extendf(ret, "SUBSYSTEM==\"pci\", ENV{PCI_ID}==\"%s\", ENV{PCI_SUBSYS_ID}==\"%s\"", e, second);
+        }
+        return q;
+}
+
+/* The kernel writes PCI_CLASS as "%04X" of the 24-bit class: 4 to 6 digits. A prefix of the
+ * six-digit class becomes that number with '?' for the digits it leaves open. */
+static int class_clauses(const Rule *r, char ***ret) {
+        _cleanup_free_ char *alts = NULL;
+        size_t len = 0;
+        int q;
+
+        for (size_t i = 0; i < r->n_patterns[MATCH_CLASS]; i++) {
+                char v[7];
+                const char *s = v;
+
+                snprintf(v, sizeof v, "%s??????", r->patterns[MATCH_CLASS][i].value);
+                v[6] = '\0';
+                uppercase(v);
+                while (strlen(s) > 4 && *s == '0')
+                        s++;
+                q = append_alternative(&alts, &len, s);
+                if (q < 0)
+                        return q;
+        }
+        return len > 0 ? strv_extendf(ret, "SUBSYSTEM==\"pci\", ENV{PCI_CLASS}==\"%s\"", alts) : 0;
+}
+
+/* Keys that the uevent does not carry (the daemon reads them from sysfs): no clause. */
 static int (* const key_clauses[_MATCH_KEY_MAX])(const Rule *r, char ***ret) = {
         [MATCH_COMPATIBLE] = compatible_clauses,
         [MATCH_PATH] = path_clauses,
         [MATCH_DEVICE] = device_clauses,
+        [MATCH_BUS] = bus_clauses,
+        [MATCH_PCI_ID] = pci_id_clauses,
+        [MATCH_CLASS] = class_clauses,
 };
 
 /* Cheap keys first: a device name rules most devices out at once. */
-static const MatchKey key_order[] = { MATCH_DEVICE, MATCH_PATH, MATCH_COMPATIBLE };
+static const MatchKey key_order[] = { MATCH_BUS, MATCH_DEVICE, MATCH_PCI_ID, MATCH_CLASS, MATCH_PATH, MATCH_COMPATIBLE };
+
+/* A rule with a key that no uevent carries cannot be decided here: from that rule on, the devices
+ * of the buses that offer the key are left to the daemon (which never lets udev select what the
+ * policy would not, and which judges them itself). */
+static bool emit_rule_for_daemon(const Rule *r, FILE *f) {
+        uint32_t buses = 0;
+
+        for (MatchKey k = 0; k < _MATCH_KEY_MAX; k++)
+                if (r->n_patterns[k] > 0 && !key_clauses[k])
+                        for (Bus b = 0; b < _BUS_MAX; b++)
+                                if (bus_table[b].keys & (UINT32_C(1) << k))
+                                        buses |= UINT32_C(1) << b;
+        if (!buses)
+                return false;
+        fputs("SUBSYSTEM==\"", f);
+        for (Bus b = 0, first = 1; b < _BUS_MAX; b++)
+                if (buses & (UINT32_C(1) << b)) {
+                        fprintf(f, "%s%s", first ? "" : "|", bus_to_string(b));
+                        first = 0;
+                }
+        fputs("\", GOTO=\"" LABEL_END "\"\n", f);
+        return true;
+}
 
 static int emit_rule(const Rule *r, size_t n, FILE *f) {
         _cleanup_free_ char *name = printable(r->name), *file = printable(r->file);
@@ -344,6 +425,8 @@ static int emit_rule(const Rule *r, size_t n, FILE *f) {
         if (!name || !file)
                 return -ENOMEM;
         fprintf(f, "\n# [%s] %s:%u\n", name, file, r->line);
+        if (emit_rule_for_daemon(r, f))
+                return 0;
 
         for (size_t o = 0; o < ELEMENTSOF(key_order); o++) {
                 MatchKey k = key_order[o];
@@ -405,6 +488,11 @@ static void emit_header(const Policy *p, FILE *f) {
               "ENV{" UDEV_RULES_CMDLINE_KEY "}==\"0\", GOTO=\"" LABEL_END "\"\n", f);
         for (Bus b = 0; b < _BUS_MAX; b++)
                 fprintf(f, "SUBSYSTEM==\"%s\", ENV{" PROP_DRIVER "}=\"%s\"\n", bus_to_string(b), bus_default_driver(b));
+        fputs("# Bridges carry other devices: never taken.\n", f);
+        for (Bus b = 0; b < _BUS_MAX; b++)
+                if (bus_table[b].udev_bridge_match)
+                        fprintf(f, "SUBSYSTEM==\"%s\", %s, GOTO=\"" LABEL_END "\"\n", bus_to_string(b),
+                                bus_table[b].udev_bridge_match);
 
         if (policy_has_glob(p, MATCH_PATH)) {
                 fprintf(f, "\n# The daemon takes a DT path longer than %d characters for none: no glob may match it.\n"

@@ -137,3 +137,40 @@ const char *device_pattern_check(const char *s) {
                 return strlen(s) > DEVICE_NAME_MAX ? "too long" : "contains a space or a control character";
         return glob_check(s);
 }
+
+/* "vvvv:dddd" or "vvvv:dddd:ssss:ssss", lower case, each part up to four hex digits or globs. */
+const char *pci_id_check(const char *s) {
+        size_t colons = 0, part = 0;
+
+        for (const char *p = s; *p; p++) {
+                if (*p == ':') {
+                        if (part == 0)
+                                return "an empty part (use '*' for any)";
+                        colons++;
+                        part = 0;
+                        continue;
+                }
+                if (!strchr("0123456789abcdef" GLOB_CHARS "-", *p))
+                        return "expected hexadecimal IDs 'vendor:device' or 'vendor:device:subvendor:subdevice'";
+                part++;
+        }
+        if (part == 0 || (colons != 1 && colons != 3))
+                return "expected 'vendor:device' or 'vendor:device:subvendor:subdevice'";
+        return glob_check(s);
+}
+
+/* "0300" or "0x0300": a prefix of the six-digit class code, whole bytes. */
+const char *pci_class_check(const char *s) {
+        size_t n;
+
+        if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+                s += 2;
+        n = strlen(s);
+        if (n == 0 || n > 6 || n % 2 != 0 || strspn(s, "0123456789abcdefABCDEF") != n)
+                return "expected 2, 4 or 6 hexadecimal digits: class, class+subclass, or with prog-if (0x0300)";
+        return NULL;
+}
+
+const char *mc_type_check(const char *s) {
+        return chars_in(s, GLOB_CHARS) && strlen(s) <= 16 ? NULL : "expected an fsl-mc object type (dprc, dpni, ...)";
+}

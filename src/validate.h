@@ -27,3 +27,6 @@ bool rule_name_is_valid(const char *s);
 const char *compatible_check(const char *s);
 const char *dt_path_check(const char *s);
 const char *device_pattern_check(const char *s);
+const char *pci_id_check(const char *s);
+const char *pci_class_check(const char *s);
+const char *mc_type_check(const char *s);

@@ -67,7 +67,14 @@ START_TEST(test_override_and_bus) {
         ck_assert_int_eq(device_info_set_override(&d, ""), 0);
         ck_assert_ptr_null(d.override);
         ck_assert_int_eq(bus_from_string("amba"), BUS_AMBA);
-        ck_assert_int_eq(bus_from_string("pci"), _BUS_INVALID);
+        ck_assert_int_eq(bus_from_string("pci"), BUS_PCI);
+        ck_assert_int_eq(bus_from_string("fsl-mc"), BUS_FSL_MC);
+        ck_assert_int_eq(bus_from_string("i2c"), _BUS_INVALID);
+        ck_assert_str_eq(bus_default_driver(BUS_PCI), "vfio-pci");
+        ck_assert_str_eq(bus_default_driver(BUS_CDX), "vfio-cdx");
+        ck_assert_str_eq(bus_default_driver(BUS_FSL_MC), "vfio-fsl-mc");
+        ck_assert(driver_is_vfio("vfio-pci"));
+        ck_assert(!driver_is_vfio("virtio-pci"));
         ck_assert_str_eq(bus_default_driver(BUS_AMBA), "vfio-amba");
         ck_assert_str_eq(bus_default_driver(BUS_PLATFORM), "vfio-platform");
         device_info_done(&d);
