@@ -107,7 +107,7 @@ static int find_device(Engine *e, const char *name, DeviceInfo **ret) {
         for (Bus bus = 0; bus < _BUS_MAX && r == -ENODEV; bus++)
                 r = sysfs_read_device(&e->sysfs, bus, name, ret);
         if (r == -ENODEV)
-                log_error("No platform or AMBA device '%s'.", name);
+                log_error("No device '%s' on any bus.", name);
         else if (r < 0)
                 log_error_errno(r, "Cannot read device '%s': %m", name);
         return r;
@@ -234,6 +234,7 @@ static int verb_status(Context *c) {
         _cleanup_policy_ Policy *p = NULL;
         DeviceInfo **devs = NULL;
         DeviceRecord *recs = NULL;
+        IommuGroup *groups = NULL;
         StatusRow *rows = NULL;
         Engine e;
         size_t n = 0;
@@ -252,13 +253,17 @@ static int verb_status(Context *c) {
 
         rows = calloc(n ?: 1, sizeof(StatusRow));
         recs = calloc(n ?: 1, sizeof(DeviceRecord));
-        if (!rows || !recs) {
+        groups = calloc(n ?: 1, sizeof(IommuGroup));
+        if (!rows || !recs || !groups) {
                 r = log_oom();
                 goto finish;
         }
         for (size_t i = 0; i < n; i++) {
                 rows[i].device = devs[i];
-                policy_decide(p, devs[i], &rows[i].decision);
+                rows[i].group = &groups[i];
+                r = apply_decide(&e, p, devs[i], &groups[i], &rows[i].decision);
+                if (r < 0)
+                        log_warning_errno(r, "Cannot read the IOMMU group of %s: %m", devs[i]->name);
                 if (state_load(e.state_fd, devs[i]->bus, devs[i]->name, &recs[i]) < 0)
                         recs[i] = (DeviceRecord) {};
                 rows[i].state = status_state(devs[i], &rows[i].decision, recs[i].status);
@@ -274,9 +279,12 @@ finish:
                 device_info_free(devs[i]);
                 if (recs)
                         device_record_done(&recs[i]);
+                if (groups)
+                        iommu_group_done(&groups[i]);
         }
         free(devs);
         free(recs);
+        free(groups);
         free(rows);
         engine_done(&e);
         return r < 0 ? EXIT_FAILED : EXIT_SUCCESS;
@@ -289,6 +297,7 @@ static void print_fact(const char *label, const char *value) {
 static int verb_explain(Context *c) {
         _cleanup_policy_ Policy *p = NULL;
         _cleanup_device_info_ DeviceInfo *d = NULL;
+        _cleanup_(iommu_group_done) IommuGroup group = {};
         Decision dec;
         Engine e;
         int r;
@@ -313,8 +322,12 @@ static int verb_explain(Context *c) {
         print_fact("driver:", d->driver ?: "(none)");
         print_fact("override:", d->override ?: "(none)");
         print_fact("IOMMU group:", d->iommu_group ?: "(none)");
-
-        policy_decide(p, d, &dec);
+        if (apply_decide(&e, p, d, &group, &dec) < 0)
+                policy_decide(p, d, &dec);
+        if (group.id) {
+                printf("  %-16s ", "group members:");
+                status_print_group(stdout, &group);
+        }
         printf("\nRules, in order (the first that matches decides):\n");
         if (p->n_rules == 0)
                 printf("  (the policy has no rules)\n");

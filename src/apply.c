@@ -6,10 +6,13 @@
 
 #include "apply.h"
 
+#define BLOCKERS_SHOWN 4
+
 void apply_result_done(ApplyResult *r) {
         device_info_free(r->device);
         free(r->was);
         device_record_done(&r->record);
+        iommu_group_done(&r->group);
         *r = (ApplyResult) {};
 }
 
@@ -17,22 +20,103 @@ void rule_describe(const Rule *r, char *buf, size_t size) {
         snprintf(buf, size, "%s (%s:%u)", r->name, r->file, r->line);
 }
 
-static int apply_bind(Engine *e, ApplyResult *res, const ApplyFlags *flags) {
+static bool binds_by_group(const DeviceInfo *d) {
+        return bus_table[d->bus].unit == BIND_UNIT_IOMMU_GROUP;
+}
+
+int apply_read_group(Engine *e, const Policy *p, const DeviceInfo *d, IommuGroup *ret) {
+        *ret = (IommuGroup) {};
+        if (!binds_by_group(d) || !d->iommu_group)
+                return 0;
+        return iommu_group_read(&e->sysfs, p, d->bus, d->iommu_group, ret);
+}
+
+/* "group = strict" and members on host drivers that no rule selects: nothing of the group moves. */
+static bool refuse_blocked(ApplyResult *res) {
+        const char *names[BLOCKERS_SHOWN];
+        size_t n = iommu_group_blockers(&res->group, res->device, names, ELEMENTSOF(names));
+        char list[BLOCKERS_SHOWN * 64] = "";
+
+        if (n == 0)
+                return false;
+        for (size_t i = 0; i < n && i < ELEMENTSOF(names); i++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", names[i]);
+        res->report.status = BIND_FAILED;
+        snprintf(res->report.reason, sizeof res->report.reason,
+                 "IOMMU group %s is not viable: %s%s on a host driver; select %s too, or set group = whole in rule '%s'",
+                 res->group.id, list, n > ELEMENTSOF(names) ? ", ..." : "", n == 1 ? "it" : "them",
+                 res->decision.rule->name);
+        return true;
+}
+
+/* "group = whole": the other members move too, bridges excepted. Their overrides first, so that no
+ * host driver takes a member back while the others are being moved. */
+static void bind_members(Engine *e, ApplyResult *res, const char *rule) {
+        for (int pass = 0; pass < 2; pass++)
+                for (size_t i = 0; i < res->group.n; i++) {
+                        GroupMember *m = &res->group.members[i];
+                        BindReport rep;
+
+                        if (streq(m->device->name, res->device->name) || m->bridge ||
+                            m->decision.verdict == VERDICT_IGNORE || streq_ptr(m->device->driver, res->decision.driver))
+                                continue;
+                        if (pass == 0)
+                                (void) engine_pin(e, m->device, res->decision.driver);
+                        else if (engine_bind(e, m->device, res->decision.driver, rule, &rep) >= 0 &&
+                                 rep.status > BIND_DONE && res->report.status <= BIND_DONE) {
+                                res->report.status = BIND_FAILED;
+                                snprintf(res->report.reason, sizeof res->report.reason, "group member %.64s: %.400s",
+                                         m->device->name, rep.reason);
+                        }
+                }
+}
+
+static int apply_bind(Engine *e, const Policy *p, ApplyResult *res, const ApplyFlags *flags) {
         DeviceInfo *d = res->device;
+        bool whole = res->decision.rule->group == GROUP_WHOLE;
         char rule[256];
+        int r;
 
         res->action = APPLY_BIND;
-        if (streq_ptr(d->driver, res->decision.driver) && streq_ptr(d->override, res->decision.driver)) {
+        if (device_is_bridge(d)) {
+                res->report.status = BIND_FAILED;
+                snprintf(res->report.reason, sizeof res->report.reason,
+                         "a bridge to other devices: never moved to a VFIO driver");
+                return 0;
+        }
+        if (streq_ptr(d->driver, res->decision.driver) && streq_ptr(d->override, res->decision.driver) &&
+            (!whole || iommu_group_viable(&res->group))) {
                 res->report.status = BIND_ALREADY;
                 return 0;
         }
+        if (!whole && refuse_blocked(res))
+                return 0;
         if (flags->dry_run) {
                 res->report.status = BIND_DONE;
                 return 0;
         }
         rule_describe(res->decision.rule, rule, sizeof rule);
+        if (whole)
+                bind_members(e, res, rule);
         /* apply_device() read the device a moment ago. */
-        return engine_bind_fresh(e, d, res->decision.driver, rule, &res->report);
+        r = engine_bind_fresh(e, d, res->decision.driver, rule, &res->report);
+        if (r < 0 || !binds_by_group(d) || res->group.id || !d->iommu_group || res->report.status > BIND_DONE)
+                return r;
+
+        /* Never probed before: the group appeared with this probe. Look at it now. */
+        r = apply_read_group(e, p, d, &res->group);
+        if (r < 0)
+                return r;
+        if (whole)
+                bind_members(e, res, rule);
+        else if (refuse_blocked(res)) {
+                BindReport undo;
+
+                (void) engine_restore(e, d, &undo);
+                strncat(res->report.reason, " (bound, then given back)",
+                        sizeof res->report.reason - strlen(res->report.reason) - 1);
+        }
+        return 0;
 }
 
 static int apply_unselected(Engine *e, ApplyResult *res, const ApplyFlags *flags) {
@@ -51,6 +135,17 @@ static int apply_unselected(Engine *e, ApplyResult *res, const ApplyFlags *flags
         return engine_restore(e, res->device, &res->report);
 }
 
+int apply_decide(Engine *e, const Policy *p, const DeviceInfo *d, IommuGroup *group, Decision *ret) {
+        int r;
+
+        policy_decide(p, d, ret);
+        r = apply_read_group(e, p, d, group);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        group_decide(group, d, ret);
+        return 0;
+}
+
 int apply_device(Engine *e, const Policy *p, Bus bus, const char *name, const ApplyFlags *flags, ApplyResult *ret) {
         int r;
 
@@ -65,9 +160,11 @@ int apply_device(Engine *e, const Policy *p, Bus bus, const char *name, const Ap
         if (ret->device->driver && !(ret->was = strdup(ret->device->driver)))
                 return -ENOMEM;
 
-        policy_decide(p, ret->device, &ret->decision);
+        r = apply_decide(e, p, ret->device, &ret->group, &ret->decision);
+        if (r < 0)
+                return r;
         if (ret->decision.verdict == VERDICT_BIND)
-                r = apply_bind(e, ret, flags);
+                r = apply_bind(e, p, ret, flags);
         else
                 r = apply_unselected(e, ret, flags);
         if (r >= 0 && ret->report.status == BIND_GONE)

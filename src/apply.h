@@ -2,6 +2,7 @@
 #pragma once
 
 #include "engine.h"
+#include "iommu-group.h"
 #include "match.h"
 #include "state.h"
 
@@ -29,8 +30,13 @@ typedef struct ApplyResult {
         DeviceInfo *device;     /* as read before acting; NULL when gone */
         char *was;              /* its driver before we acted */
         DeviceRecord record;    /* what restore went back to */
+        IommuGroup group;       /* buses that bind by IOMMU group: the device's group, when it has one */
 } ApplyResult;
 
 void apply_result_done(ApplyResult *r);
+/* The group of @d, read when its bus binds by group and it has one; else an empty group. */
+int apply_read_group(Engine *e, const Policy *p, const DeviceInfo *d, IommuGroup *ret);
+/* What the policy says of @d, its IOMMU group (read into @group) in view. */
+int apply_decide(Engine *e, const Policy *p, const DeviceInfo *d, IommuGroup *group, Decision *ret);
 int apply_device(Engine *e, const Policy *p, Bus bus, const char *name, const ApplyFlags *flags, ApplyResult *ret);
 void rule_describe(const Rule *r, char *buf, size_t size);

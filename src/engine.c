@@ -337,6 +337,18 @@ int engine_bind_fresh(Engine *e, DeviceInfo *d, const char *target, const char *
         return r;
 }
 
+int engine_pin(Engine *e, DeviceInfo *d, const char *target) {
+        BindReport rep = {};
+        int r;
+
+        if (streq_ptr(d->override, target))
+                return 0;
+        r = write_dev(e, &rep, d, "driver_override", target);
+        if (r < 0)
+                return r;
+        return sysfs_refresh_device(&e->sysfs, d);
+}
+
 int engine_restore(Engine *e, DeviceInfo *d, BindReport *ret) {
         DeviceRecord rec = {};
         const char *override;
@@ -361,6 +373,12 @@ int engine_restore(Engine *e, DeviceInfo *d, BindReport *ret) {
         /* Only a driver we put there goes; anything else stays where it is. */
         if (d->driver && (streq_ptr(d->driver, rec.target) || (!rec.target && driver_is_vfio(d->driver)))) {
                 r = write_driver(e, ret, d->bus, d->driver, "unbind", d->name);
+                if (r == -ETIME && driver_is_vfio(d->driver)) {
+                        /* The kernel blocks a VFIO driver's unbind until the user closes the device. */
+                        report(ret, BIND_TIMEOUT, r, "in use by a VFIO user: unbinding %s waits until it closes the device",
+                               d->driver);
+                        goto finish;
+                }
                 if (r < 0 && r != -ENODEV) {
                         report_write(ret, r, "the driver's unbind", d->name);
                         goto finish;

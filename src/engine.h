@@ -63,6 +63,8 @@ void engine_done(Engine *e);
 int engine_bind(Engine *e, DeviceInfo *d, const char *target, const char *rule, BindReport *ret);
 /* The same, for a @d that was just read (sysfs_read_device()): no second read first. */
 int engine_bind_fresh(Engine *e, DeviceInfo *d, const char *target, const char *rule, BindReport *ret);
+/* Writes only @target into @d's driver_override (when it is not there yet): nothing binds. */
+int engine_pin(Engine *e, DeviceInfo *d, const char *target);
 /* Gives @d back: the override it had before (or none), unbind from the target, probe. */
 int engine_restore(Engine *e, DeviceInfo *d, BindReport *ret);
 

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <string.h>
 
-#include "diagnose.h"
 #include "status.h"
 #include "strv.h"
 
@@ -47,6 +46,51 @@ static void json_kv(FILE *f, const char *key, const char *value, bool comma) {
                 fputs(", ", f);
 }
 
+static void print_json_names(FILE *f, const IommuGroup *g, bool blockers_only) {
+        bool first = true;
+
+        fputc('[', f);
+        for (size_t i = 0; i < g->n; i++) {
+                if (blockers_only && !group_member_blocks(&g->members[i]))
+                        continue;
+                fputs(first ? "" : ", ", f);
+                json_print_string(f, g->members[i].device->name);
+                first = false;
+        }
+        fputc(']', f);
+}
+
+/* "group": {"id", "members", "viable", "blockers"}, or null where the bus binds devices alone. */
+static void print_json_group(FILE *f, const IommuGroup *g) {
+        fputs("\"group\": ", f);
+        if (!g || !g->id) {
+                fputs("null, ", f);
+                return;
+        }
+        fputs("{", f);
+        json_kv(f, "id", g->id, true);
+        fputs("\"members\": ", f);
+        print_json_names(f, g, false);
+        fprintf(f, ", \"viable\": %s, \"blockers\": ", iommu_group_viable(g) ? "true" : "false");
+        print_json_names(f, g, true);
+        fputs("}, ", f);
+}
+
+void status_print_group(FILE *f, const IommuGroup *g) {
+        bool viable = iommu_group_viable(g), first = true;
+
+        for (size_t i = 0; i < g->n; i++)
+                fprintf(f, "%s%s", i ? " " : "", g->members[i].device->name);
+        fputs(viable ? " (viable)" : " (not viable:", f);
+        for (size_t i = 0; i < g->n && !viable; i++)
+                if (group_member_blocks(&g->members[i])) {
+                        fprintf(f, "%s %s on %s", first ? "" : ",", g->members[i].device->name,
+                                g->members[i].device->driver);
+                        first = false;
+                }
+        fputs(viable ? "\n" : ")\n", f);
+}
+
 void status_print_json(FILE *f, const StatusRow *rows, size_t n) {
         fprintf(f, "{\n  \"version\": %d,\n  \"devices\": [", STATUS_JSON_VERSION);
         for (size_t i = 0; i < n; i++) {
@@ -68,6 +112,7 @@ void status_print_json(FILE *f, const StatusRow *rows, size_t n) {
                 json_kv(f, "driver", d->driver, true);
                 json_kv(f, "override", d->override, true);
                 json_kv(f, "iommu_group", d->iommu_group, true);
+                print_json_group(f, r->group);
                 json_kv(f, "decision", verdict_to_string(r->decision.verdict), true);
                 json_kv(f, "target", r->decision.driver, true);
                 fputs("\"rule\": ", f);
@@ -147,8 +192,12 @@ void status_print_table(FILE *f, const StatusRow *rows, size_t n, bool color) {
                         fputc('\n', f);
                         if (r->reason)
                                 fprintf(f, "%-28s   reason: %s\n", "", r->reason);
+                        if (r->group && r->group->n > 1) {
+                                fprintf(f, "%-28s   group %s: ", "", r->group->id);
+                                status_print_group(f, r->group);
+                        }
                 }
         }
         if (first)
-                fputs("No platform or AMBA devices.\n", f);
+                fputs("No devices.\n", f);
 }

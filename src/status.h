@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 
+#include "iommu-group.h"
 #include "match.h"
 
 /* "vfio-platform-bindctl status": one row per device, printed as a table or as JSON. Pure
@@ -13,6 +14,7 @@ typedef struct StatusRow {
         Decision decision;
         const char *state;      /* see status_state() */
         const char *reason;     /* why it failed, from the daemon's record */
+        const IommuGroup *group; /* NULL, or empty, when the bus does not bind by group */
 } StatusRow;
 
 /* "bound", "pending", "failed", "ignored" or "unselected". @recorded_status/@reason come from the
@@ -20,5 +22,7 @@ typedef struct StatusRow {
 const char *status_state(const DeviceInfo *d, const Decision *dec, const char *recorded_status);
 void status_print_table(FILE *f, const StatusRow *rows, size_t n, bool color);
 void status_print_json(FILE *f, const StatusRow *rows, size_t n);
+/* "0000:00:05.0 0000:00:05.1 (viable)", or "... (not viable: 0000:00:05.1 on virtio-pci)". */
+void status_print_group(FILE *f, const IommuGroup *g);
 /* A JSON string literal, quotes included; NULL prints null. */
 void json_print_string(FILE *f, const char *s);
