@@ -171,6 +171,15 @@ void tu_sysfs_device(const char *root, const char *bus, const char *name, const 
                 ck_assert_int_ge(asprintf(&p, "%s/iommu_group", dir), 0);
                 ck_assert_int_ge(asprintf(&t, "../../../kernel/iommu_groups/%d", iommu_group), 0);
                 tu_symlink(t, root, p);
+                /* The group lists its members, as /sys/kernel/iommu_groups/N/devices/NAME. */
+                free(p);
+                free(t);
+                ck_assert_int_ge(asprintf(&p, "sys/kernel/iommu_groups/%d/devices", iommu_group), 0);
+                tu_mkdir_p(root, p);
+                free(p);
+                ck_assert_int_ge(asprintf(&p, "sys/kernel/iommu_groups/%d/devices/%s", iommu_group, name), 0);
+                ck_assert_int_ge(asprintf(&t, "../../../../devices/platform/%s", name), 0);
+                tu_symlink(t, root, p);
         }
 }
 
