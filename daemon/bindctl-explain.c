@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* vfio-platform-bindctl explain DEVICE: why the policy selects it or not, and what would stop its bind. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bindctl.h"
+#include "status.h"
+#include "strv.h"
+
+static void print_fact(const char *label, const char *value) {
+        printf("  %-16s %s\n", label, value);
+}
+
+int verb_explain(Context *c) {
+        _cleanup_policy_ Policy *p = NULL;
+        _cleanup_device_info_ DeviceInfo *d = NULL;
+        _cleanup_(iommu_group_done) IommuGroup group = {};
+        Decision dec;
+        Engine e;
+        int r;
+
+        if (load_policy(c, NULL, &p) < 0)
+                return EXIT_FAILED;
+        c->load_modules = true; /* only for looking up modules: nothing is loaded here */
+        if (open_engine(c, &e) < 0)
+                return EXIT_FAILED;
+        r = find_device(&e, c->args[0], &d);
+        if (r < 0) {
+                engine_done(&e);
+                return r == -ENODEV || r == -EINVAL ? EXIT_USAGE : EXIT_FAILED;
+        }
+
+        printf("Device %s (%s bus)\n", d->name, bus_to_string(d->bus));
+        print_fact("DT path:", d->of_fullname ?: "(no device tree node)");
+        STRV_FOREACH(s, d->compatibles)
+                print_fact(s == d->compatibles ? "compatible:" : "", *s);
+        if (!d->compatibles)
+                print_fact("compatible:", "(none)");
+        print_fact("driver:", d->driver ?: "(none)");
+        print_fact("override:", d->override ?: "(none)");
+        print_fact("IOMMU group:", d->iommu_group ?: "(none)");
+        if (apply_decide(&e, p, d, &group, &dec) < 0)
+                policy_decide(p, d, &dec);
+        if (group.id) {
+                printf("  %-16s ", "group members:");
+                status_print_group(stdout, &group);
+        }
+        printf("\nRules, in order (the first that matches decides):\n");
+        if (p->n_rules == 0)
+                printf("  (the policy has no rules)\n");
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const Rule *rule = p->rules[i];
+                MatchKey k = rule_first_mismatch(rule, d);
+
+                printf("  %s (%s:%u): ", rule->name, rule->file, rule->line);
+                if (dec.rule && rule->index > dec.rule->index)
+                        printf("not reached\n");
+                else if (k == _MATCH_KEY_MAX)
+                        printf("MATCHES: %s\n", rule->action == RULE_IGNORE ? "ignore" : "bind");
+                else
+                        printf("%s does not match\n", match_key_to_string(k));
+        }
+
+        printf("\nDecision: ");
+        if (dec.verdict == VERDICT_NONE || !dec.rule)
+                printf("no rule selects it: left alone\n");
+        else if (dec.verdict == VERDICT_IGNORE)
+                printf("protected by rule %s: left alone\n", dec.rule->name);
+        else {
+                char why[512];
+                BindFacts f;
+
+                printf("bind to %s by rule %s\n", dec.driver, dec.rule->name);
+                engine_collect_facts(&e, d, dec.driver, &f);
+                f.now_bound = NULL;
+                printf("\nWhat binding it takes:\n");
+                print_fact("driver:", f.target_registered ? "registered" : "not registered (the module is loaded on bind)");
+                if (driver_is_vfio(dec.driver)) {
+                        print_fact("IOMMU group:", f.has_iommu_group ? d->iommu_group :
+                                                   f.noiommu == 1 ? "none, but no-IOMMU mode is on" :
+                                                   "none yet (a device behind an IOMMU gets one at its first probe)");
+                        print_fact("reset module:", f.reset_module == 1 ? "available" :
+                                                    f.reset_module == 0 ? "none" : "unknown");
+                        print_fact("reset_required:", f.reset_required == 1 ? "Y" : f.reset_required == 0 ? "N" : "unknown (module not loaded)");
+                        print_fact("kernel:", f.kernel_release);
+                }
+                if (streq_ptr(d->driver, dec.driver))
+                        printf("\nIt is bound to %s.\n", dec.driver);
+                else if (f.target_registered && diagnose_blocker(&f, why, sizeof why))
+                        printf("\nThis will stop it: %s\n", why);
+                else if (!f.target_registered)
+                        printf("\nNothing known stops it once %s is loaded.\n", dec.driver);
+                else
+                        printf("\nNothing known stops it.\n");
+        }
+        engine_done(&e);
+        return EXIT_SUCCESS;
+}

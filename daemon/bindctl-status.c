@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* vfio-platform-bindctl status [--json] [DEVICE...]. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bindctl.h"
+#include "status.h"
+
+int verb_status(Context *c) {
+        _cleanup_policy_ Policy *p = NULL;
+        DeviceInfo **devs = NULL;
+        DeviceRecord *recs = NULL;
+        IommuGroup *groups = NULL;
+        StatusRow *rows = NULL;
+        Engine e;
+        size_t n = 0;
+        int r;
+
+        if (load_policy(c, NULL, &p) < 0)
+                return EXIT_FAILED;
+        c->load_modules = false;
+        if (open_engine(c, &e) < 0)
+                return EXIT_FAILED;
+        r = collect_devices(c, &e, &devs, &n);
+        if (r < 0) {
+                engine_done(&e);
+                return r == -ENODEV || r == -EINVAL ? EXIT_USAGE : EXIT_FAILED;
+        }
+
+        rows = calloc(n ?: 1, sizeof(StatusRow));
+        recs = calloc(n ?: 1, sizeof(DeviceRecord));
+        groups = calloc(n ?: 1, sizeof(IommuGroup));
+        if (!rows || !recs || !groups) {
+                r = log_oom();
+                goto finish;
+        }
+        for (size_t i = 0; i < n; i++) {
+                rows[i].device = devs[i];
+                rows[i].group = &groups[i];
+                r = apply_decide(&e, p, devs[i], &groups[i], &rows[i].decision);
+                if (r < 0)
+                        log_warning_errno(r, "Cannot read the IOMMU group of %s: %m", devs[i]->name);
+                if (state_load(e.state_fd, devs[i]->bus, devs[i]->name, &recs[i]) < 0)
+                        recs[i] = (DeviceRecord) {};
+                rows[i].state = status_state(devs[i], &rows[i].decision, recs[i].status);
+                rows[i].reason = streq(rows[i].state, "failed") ? recs[i].reason : NULL;
+        }
+        if (c->json)
+                status_print_json(stdout, rows, n);
+        else
+                status_print_table(stdout, rows, n, isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && !streq_ptr(getenv("TERM"), "dumb"));
+        r = 0;
+finish:
+        for (size_t i = 0; i < n; i++) {
+                device_info_free(devs[i]);
+                if (recs)
+                        device_record_done(&recs[i]);
+                if (groups)
+                        iommu_group_done(&groups[i]);
+        }
+        free(devs);
+        free(recs);
+        free(groups);
+        free(rows);
+        engine_done(&e);
+        return r < 0 ? EXIT_FAILED : EXIT_SUCCESS;
+}

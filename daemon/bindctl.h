@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* vfio-platform-bindctl: what the verbs (bindctl-<verb>.c, one file each) share. The helpers log
+ * their errors; a verb returns an exit code. */
+
+#include "apply.h"
+#include "log.h"
+#include "macro.h"
+#include "policy-load.h"
+
+/* Exit codes, as documented in vfio-platform-bindctl(8). */
+enum {
+        EXIT_FAILED = 1,        /* the policy is invalid, or an operation failed */
+        EXIT_USAGE = 2,         /* bad command line, unknown device */
+};
+
+typedef struct Context {
+        Root root;
+        char **args;            /* the command's arguments */
+        bool json, dry_run, early, persist, all, load_modules;
+        const char *driver;
+        const char *fdt;
+        const char *by;
+        const char *output;
+        EngineConfig engine;
+} Context;
+
+int load_policy(Context *c, char * const *files, Policy **ret);
+int open_engine(Context *c, Engine *e);
+/* A device by name, on the first bus of the table that has it. */
+int find_device(Engine *e, const char *name, DeviceInfo **ret);
+/* Every device of every bus, or just those named in c->args. */
+int collect_devices(Context *c, Engine *e, DeviceInfo ***ret, size_t *ret_n);
+/* "a003e00.virtio_mmio" → a rule name; device names may hold characters rule names may not. */
+void rule_name_for(const char *prefix, const char *s, char *buf, size_t size);
+
+int verb_check(Context *c);
+int verb_status(Context *c);
+int verb_explain(Context *c);
+int verb_apply(Context *c);
+int verb_bind(Context *c);
+int verb_restore(Context *c);
+int verb_generate(Context *c);
+int verb_generate_rules(Context *c);
