@@ -12,39 +12,46 @@
 #include "report.h"
 #include "strv.h"
 
+typedef struct ApplyRun {
+        Context *c;
+        Engine *e;
+        const Policy *p;
+        ApplyFlags flags;
+        unsigned failed, bound;
+} ApplyRun;
+
+static int apply_one(Bus bus, const char *name, int error, void *userdata) {
+        ApplyRun *run = userdata;
+        ApplyResult res;
+        DeviceState s;
+        int r;
+
+        if (!name) {
+                log_error_errno(error, "Cannot list %s devices: %m", bus_to_string(bus));
+                run->failed++;
+                return 0;
+        }
+        r = apply_device(run->e, run->p, bus, name, &run->flags, &res);
+        s = report_apply(bus, name, r, &res, run->c->dry_run);
+        run->failed += s == STATE_FAILED;
+        run->bound += s == STATE_BOUND;
+        apply_result_done(&res);
+        return 0;
+}
+
 int verb_apply(Context *c) {
         _cleanup_policy_ Policy *p = NULL;
-        ApplyFlags flags = { .dry_run = c->dry_run, .reconcile = !c->early };
-        unsigned failed = 0, bound = 0;
         Engine e;
-        int r;
+        ApplyRun run = { .c = c, .e = &e, .flags = { .dry_run = c->dry_run, .reconcile = !c->early } };
 
         if (load_policy(c, NULL, &p) < 0)
                 return EXIT_FAILED;
         if (open_engine(c, &e) < 0)
                 return EXIT_FAILED;
-        for (Bus bus = 0; bus < _BUS_MAX; bus++) {
-                _cleanup_strv_free_ char **names = NULL;
-
-                r = sysfs_list_devices(&e.sysfs, bus, &names);
-                if (r < 0) {
-                        log_error_errno(r, "Cannot list %s devices: %m", bus_to_string(bus));
-                        failed++;
-                        continue;
-                }
-                STRV_FOREACH(name, names) {
-                        ApplyResult res;
-                        DeviceState s;
-
-                        r = apply_device(&e, p, bus, *name, &flags, &res);
-                        s = report_apply(bus, *name, r, &res, c->dry_run);
-                        failed += s == STATE_FAILED;
-                        bound += s == STATE_BOUND;
-                        apply_result_done(&res);
-                }
-        }
-        log_info("%u device%s %s, %u failed.", bound, bound == 1 ? "" : "s", c->dry_run ? "would be bound" : "bound",
-                 failed);
+        run.p = p;
+        (void) sysfs_foreach_device(&e.sysfs, apply_one, &run);
+        log_info("%u device%s %s, %u failed.", run.bound, run.bound == 1 ? "" : "s",
+                 c->dry_run ? "would be bound" : "bound", run.failed);
         engine_done(&e);
-        return failed > 0 ? EXIT_FAILED : EXIT_SUCCESS;
+        return run.failed > 0 ? EXIT_FAILED : EXIT_SUCCESS;
 }

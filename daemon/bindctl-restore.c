@@ -33,6 +33,27 @@ static int restore_one(Context *c, Engine *e, const Policy *p, DeviceInfo *d) {
         return -EIO;
 }
 
+typedef struct RestoreRun {
+        Context *c;
+        Engine *e;
+        const Policy *p;
+        int failed;
+} RestoreRun;
+
+/* The devices we moved: those with a record. */
+static int restore_recorded(Bus bus, const char *name, int error, void *userdata) {
+        _cleanup_device_info_ DeviceInfo *d = NULL;
+        RestoreRun *run = userdata;
+        DeviceRecord rec = {};
+
+        if (!name || state_load(run->e->state_fd, bus, name, &rec) < 0)
+                return 0; /* not one of ours */
+        device_record_done(&rec);
+        if (sysfs_read_device(&run->e->sysfs, bus, name, &d) >= 0)
+                run->failed += restore_one(run->c, run->e, run->p, d) < 0;
+        return 0;
+}
+
 int verb_restore(Context *c) {
         _cleanup_policy_ Policy *p = NULL;
         int failed = 0, r;
@@ -48,21 +69,11 @@ int verb_restore(Context *c) {
         if (open_engine(c, &e) < 0)
                 return EXIT_FAILED;
 
-        for (Bus bus = 0; bus < _BUS_MAX && c->all; bus++) {
-                _cleanup_strv_free_ char **names = NULL;
+        if (c->all) {
+                RestoreRun run = { c, &e, p, 0 };
 
-                if (sysfs_list_devices(&e.sysfs, bus, &names) < 0)
-                        continue;
-                STRV_FOREACH(name, names) {
-                        _cleanup_device_info_ DeviceInfo *d = NULL;
-                        DeviceRecord rec = {};
-
-                        if (state_load(e.state_fd, bus, *name, &rec) < 0)
-                                continue; /* not one of ours */
-                        device_record_done(&rec);
-                        if (sysfs_read_device(&e.sysfs, bus, *name, &d) >= 0)
-                                failed += restore_one(c, &e, p, d) < 0;
-                }
+                (void) sysfs_foreach_device(&e.sysfs, restore_recorded, &run);
+                failed += run.failed;
         }
         STRV_FOREACH(a, c->args) {
                 _cleanup_device_info_ DeviceInfo *d = NULL;

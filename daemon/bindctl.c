@@ -99,6 +99,18 @@ static int devices_append(DeviceInfo ***devs, size_t *n, DeviceInfo *d) {
         return 0;
 }
 
+static int collect_one(Bus bus, const char *name, int error, void *userdata) {
+        void **u = userdata;
+        Engine *e = u[0];
+        DeviceInfo *d = NULL;
+
+        if (!name)
+                return log_error_errno(error, "Cannot list %s devices: %m", bus_to_string(bus));
+        if (sysfs_read_device(&e->sysfs, bus, name, &d) < 0)
+                return 0; /* gone meanwhile */
+        return devices_append(u[1], u[2], d);
+}
+
 int collect_devices(Context *c, Engine *e, DeviceInfo ***ret, size_t *ret_n) {
         DeviceInfo **devs = NULL;
         size_t n = 0;
@@ -113,24 +125,8 @@ int collect_devices(Context *c, Engine *e, DeviceInfo ***ret, size_t *ret_n) {
                 if (r < 0)
                         break;
         }
-        for (Bus bus = 0; bus < _BUS_MAX && r >= 0 && strv_length(c->args) == 0; bus++) {
-                _cleanup_strv_free_ char **names = NULL;
-
-                r = sysfs_list_devices(&e->sysfs, bus, &names);
-                if (r < 0) {
-                        log_error_errno(r, "Cannot list %s devices: %m", bus_to_string(bus));
-                        break;
-                }
-                STRV_FOREACH(name, names) {
-                        DeviceInfo *d = NULL;
-
-                        if (sysfs_read_device(&e->sysfs, bus, *name, &d) < 0)
-                                continue; /* gone meanwhile */
-                        r = devices_append(&devs, &n, d);
-                        if (r < 0)
-                                break;
-                }
-        }
+        if (r >= 0 && strv_length(c->args) == 0)
+                r = sysfs_foreach_device(&e->sysfs, collect_one, (void *[]) { e, &devs, &n });
         if (r < 0) {
                 for (size_t i = 0; i < n; i++)
                         device_info_free(devs[i]);

@@ -146,24 +146,33 @@ static void manager_forget(Manager *m, Bus bus, const char *name) {
         log_device(LOG_DEBUG, bus_to_string(bus), name, NULL, "removed");
 }
 
-void manager_coldplug(Manager *m) {
-        for (Bus bus = 0; bus < _BUS_MAX; bus++) {
-                _cleanup_strv_free_ char **names = NULL;
-                int r;
+static int coldplug_one(Bus bus, const char *name, int error, void *userdata) {
+        bool *unlisted = ((void **) userdata)[1];
+        Manager *m = ((void **) userdata)[0];
+        Entry *e;
 
-                r = sysfs_list_devices(&m->engine.sysfs, bus, &names);
-                if (r < 0) {
-                        log_warning_errno(r, "Cannot list %s devices: %m, ignoring", bus_to_string(bus));
-                        continue;
-                }
-                /* Devices that went away while we were not listening. */
-                for (size_t i = 0; i < m->n_entries; i++) {
-                        Entry *e = m->entries[i];
-                        if (e->bus == bus && e->present && !strv_contains(names, entry_name(e)))
-                                entry_set(m, e, false, e->status);
-                }
-                STRV_FOREACH(n, names)
-                        manager_process(m, bus, *n, true);
+        if (!name) {
+                log_warning_errno(error, "Cannot list %s devices: %m, ignoring", bus_to_string(bus));
+                unlisted[bus] = true;
+                return 0;
+        }
+        manager_process(m, bus, name, true);
+        e = manager_entry(m, bus, name, false);
+        if (e)
+                e->seen = m->coldplugs;
+        return 0;
+}
+
+void manager_coldplug(Manager *m) {
+        bool unlisted[_BUS_MAX] = {};
+
+        m->coldplugs++;
+        (void) sysfs_foreach_device(&m->engine.sysfs, coldplug_one, (void *[]) { m, unlisted });
+        /* Devices that went away while we were not listening. */
+        for (size_t i = 0; i < m->n_entries; i++) {
+                Entry *e = m->entries[i];
+                if (e->present && e->seen != m->coldplugs && !unlisted[e->bus])
+                        entry_set(m, e, false, e->status);
         }
         manager_notify_status(m, NULL);
 }

@@ -14,6 +14,7 @@
 typedef struct Entry {
         Bus bus;
         bool present;
+        unsigned seen;          /* the last coldplug that found it */
         DeviceState status;
         char key[];             /* "bus/name" */
 } Entry;
@@ -34,6 +35,7 @@ typedef struct Manager {
         size_t n_entries;
         IndexMap *by_key;
         unsigned counts[_STATE_MAX];
+        unsigned coldplugs;     /* how many walks over every device so far */
         char last_status[128];
 } Manager;
 

@@ -129,6 +129,24 @@ int sysfs_list_devices(const Sysfs *s, Bus bus, char ***ret) {
         return 0;
 }
 
+int sysfs_foreach_device(const Sysfs *s, sysfs_device_cb cb, void *userdata) {
+        int r = 0;
+
+        for (Bus bus = 0; bus < _BUS_MAX && r >= 0; bus++) {
+                _cleanup_strv_free_ char **names = NULL;
+
+                r = sysfs_list_devices(s, bus, &names);
+                if (r < 0) {
+                        r = cb(bus, NULL, r, userdata);
+                        continue;
+                }
+                STRV_FOREACH(n, names)
+                        if ((r = cb(bus, *n, 0, userdata)) < 0)
+                                break;
+        }
+        return r < 0 ? r : 0;
+}
+
 static bool group_name_is_valid(const char *s) {
         return !isempty(s) && strspn(s, "0123456789") == strlen(s);
 }

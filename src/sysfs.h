@@ -19,6 +19,11 @@ void sysfs_close(Sysfs *s);
 
 /* The names of every device on @bus, sorted. A missing bus is an empty list. */
 int sysfs_list_devices(const Sysfs *s, Bus bus, char ***ret);
+/* Calls @cb for each device of each bus of bus_table, buses in table order, names sorted. A bus
+ * that cannot be listed is passed as @name NULL with its @error. Stops at the first @cb < 0 and
+ * returns it. */
+typedef int (*sysfs_device_cb)(Bus bus, const char *name, int error, void *userdata);
+int sysfs_foreach_device(const Sysfs *s, sysfs_device_cb cb, void *userdata);
 /* A directory fd of the device (-ENODEV when it is gone). */
 int sysfs_open_device(const Sysfs *s, Bus bus, const char *name);
 /* The directory fd of "bus/<bus>" (drivers_probe) or of "bus/<bus>/drivers/<driver>". */
