@@ -80,7 +80,10 @@ int verb_explain(Context *c) {
                 f.now_bound = NULL;
                 printf("\nWhat binding it takes:\n");
                 print_fact("driver:", f.target_registered ? "registered" : "not registered (the module is loaded on bind)");
-                if (driver_is_vfio(dec.driver)) {
+                if (driver_is_vfio(dec.driver) && !bus_table[d->bus].reset_by_compatible)
+                        print_fact("IOMMU group:", f.has_iommu_group ? d->iommu_group :
+                                                   "none yet (a PCI device gets one at its first probe)");
+                else if (driver_is_vfio(dec.driver)) {
                         print_fact("IOMMU group:", f.has_iommu_group ? d->iommu_group :
                                                    f.noiommu == 1 ? "none, but no-IOMMU mode is on" :
                                                    "none yet (a device behind an IOMMU gets one at its first probe)");
@@ -89,7 +92,10 @@ int verb_explain(Context *c) {
                         print_fact("reset_required:", f.reset_required == 1 ? "Y" : f.reset_required == 0 ? "N" : "unknown (module not loaded)");
                         print_fact("kernel:", f.kernel_release);
                 }
-                if (streq_ptr(d->driver, dec.driver))
+                if (group.id && dec.rule->group == GROUP_STRICT &&
+                    iommu_group_explain_blockers(&group, dec.rule->name, why, sizeof why))
+                        printf("\nThis will stop it: %s\n", why);
+                else if (streq_ptr(d->driver, dec.driver))
                         printf("\nIt is bound to %s.\n", dec.driver);
                 else if (f.target_registered && diagnose_blocker(&f, why, sizeof why))
                         printf("\nThis will stop it: %s\n", why);

@@ -6,8 +6,6 @@
 
 #include "apply.h"
 
-#define BLOCKERS_SHOWN 4
-
 void apply_result_done(ApplyResult *r) {
         device_info_free(r->device);
         free(r->was);
@@ -33,19 +31,10 @@ int apply_read_group(Engine *e, const Policy *p, const DeviceInfo *d, IommuGroup
 
 /* "group = strict" and members on host drivers that no rule selects: nothing of the group moves. */
 static bool refuse_blocked(ApplyResult *res) {
-        const char *names[BLOCKERS_SHOWN];
-        size_t n = iommu_group_blockers(&res->group, res->device, names, ELEMENTSOF(names));
-        char list[BLOCKERS_SHOWN * 64] = "";
-
-        if (n == 0)
+        if (!res->group.id ||
+            !iommu_group_explain_blockers(&res->group, res->decision.rule->name, res->report.reason, sizeof res->report.reason))
                 return false;
-        for (size_t i = 0; i < n && i < ELEMENTSOF(names); i++)
-                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", names[i]);
         res->report.status = BIND_FAILED;
-        snprintf(res->report.reason, sizeof res->report.reason,
-                 "IOMMU group %s is not viable: %s%s on a host driver; select %s too, or set group = whole in rule '%s'",
-                 res->group.id, list, n > ELEMENTSOF(names) ? ", ..." : "", n == 1 ? "it" : "them",
-                 res->decision.rule->name);
         return true;
 }
 

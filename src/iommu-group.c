@@ -94,19 +94,35 @@ bool iommu_group_viable(const IommuGroup *g) {
         return true;
 }
 
-size_t iommu_group_blockers(const IommuGroup *g, const DeviceInfo *d, const char **ret, size_t max) {
+size_t iommu_group_blockers(const IommuGroup *g, const char **ret, size_t max) {
         size_t n = 0;
 
         for (size_t i = 0; i < g->n; i++) {
                 const GroupMember *m = &g->members[i];
 
-                if (streq(m->device->name, d->name) || !group_member_blocks(m) || m->decision.verdict == VERDICT_BIND)
+                if (!group_member_blocks(m) || m->decision.verdict == VERDICT_BIND)
                         continue;
                 if (n < max)
                         ret[n] = m->device->name;
                 n++;
         }
         return n;
+}
+
+#define BLOCKERS_SHOWN 4
+
+bool iommu_group_explain_blockers(const IommuGroup *g, const char *rule, char *buf, size_t size) {
+        const char *names[BLOCKERS_SHOWN];
+        size_t n = iommu_group_blockers(g, names, ELEMENTSOF(names));
+        char list[BLOCKERS_SHOWN * 64] = "";
+
+        if (n == 0)
+                return false;
+        for (size_t i = 0; i < n && i < ELEMENTSOF(names); i++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%.60s", i ? ", " : "", names[i]);
+        snprintf(buf, size, "IOMMU group %s is not viable: %s%s on a host driver; select %s too, or set group = whole in rule '%s'",
+                 g->id, list, n > ELEMENTSOF(names) ? ", ..." : "", n == 1 ? "it" : "them", rule);
+        return true;
 }
 
 bool device_is_bridge(const DeviceInfo *d) {

@@ -32,9 +32,13 @@ bool device_is_bridge(const DeviceInfo *d);
 /* A member keeps the group from being usable: on a host driver, not a bridge. */
 bool group_member_blocks(const GroupMember *m);
 bool iommu_group_viable(const IommuGroup *g);
-/* The members that would still block once every member the policy selects is bound: @d's group
- * under "group = strict". Fills @ret with up to @max names; returns how many there are. */
-size_t iommu_group_blockers(const IommuGroup *g, const DeviceInfo *d, const char **ret, size_t max);
+/* The members that keep the group from being usable even once every member the policy selects
+ * is bound: on a host driver, not a bridge, not selected. Fills @ret with up to @max names;
+ * returns how many there are. */
+size_t iommu_group_blockers(const IommuGroup *g, const char **ret, size_t max);
+/* "IOMMU group 5 is not viable: 0000:00:05.1 on a host driver; select it too, or set group = whole
+ * in rule 'x'" into @buf; false when nothing blocks. */
+bool iommu_group_explain_blockers(const IommuGroup *g, const char *rule, char *buf, size_t size);
 
 /* The decision for @d with its group in view: a member that no rule selects follows a member
  * selected by a "group = whole" rule (bridges excepted). @g may be NULL (no group yet). */

@@ -46,12 +46,14 @@ static void json_kv(FILE *f, const char *key, const char *value, bool comma) {
                 fputs(", ", f);
 }
 
+/* Every member, or the blockers: members that stay on a host driver, no rule selecting them. */
 static void print_json_names(FILE *f, const IommuGroup *g, bool blockers_only) {
         bool first = true;
 
         fputc('[', f);
         for (size_t i = 0; i < g->n; i++) {
-                if (blockers_only && !group_member_blocks(&g->members[i]))
+                if (blockers_only && (!group_member_blocks(&g->members[i]) ||
+                                      g->members[i].decision.verdict == VERDICT_BIND))
                         continue;
                 fputs(first ? "" : ", ", f);
                 json_print_string(f, g->members[i].device->name);
