@@ -28,6 +28,12 @@ out=$(complete_line vfio-platform-bindctl --root="$tmp/root" explain a003)
 [ "$out" = "$(printf 'a003c00.virtio_mmio\na003e00.virtio_mmio')" ] && ok "device names under --root" || ko "device names: '$out'"
 out=$(complete_line vfio-platform-bindctl --root="$tmp/root" status 9000)
 [ "$out" = 9000000.pl011 ] && ok "amba device names" || ko "amba device names: '$out'"
+mkdir -p "$tmp/root/sys/devices/pci0000:00/0000:00:02.0" "$tmp/root/sys/bus/pci/devices"
+ln -s ../../../devices/pci0000:00/0000:00:02.0 "$tmp/root/sys/bus/pci/devices/0000:00:02.0"
+out=$(complete_line vfio-platform-bindctl --root="$tmp/root" bind 0000:00)
+[ "$out" = 0000:00:02.0 ] && ok "pci device names" || ko "pci device names: '$out'"
+out=$(complete_line vfio-platform-bindctl generate --by=pci)
+[ "$out" = pci-id ] && ok "--by= takes the PCI keys" || ko "--by=pci: '$out'"
 out=$(complete_line vfio-platform-bindctl apply --d)
 [ "$out" = --dry-run ] && ok "a command's options" || ko "options: '$out'"
 out=$(complete_line vfio-platform-bindctl generate --by=pa)
