@@ -14,13 +14,16 @@ cflags="$cflags $(pkg-config --cflags inih 2>/dev/null)"
 libs="$(pkg-config --libs inih) -lfdt"
 printf '#define PACKAGE_STRING "vfio-platform-bindd fuzz"\n#define _GNU_SOURCE 1\n' >"$out/config.h"
 
+# What a device is (the bus table and its readers), and what the policy is.
+device="src/device.c src/bus.c src/bus-pci.c src/bus-cdx.c src/bus-fsl-mc.c src/sysfs-attr.c src/strv.c src/validate.c"
+policy="src/policy.c src/match.c src/match-keys.c src/hashmap.c src/diag.c $device"
 declare -A sources=(
-        [policy]="tests/fuzz/fuzz-policy.c src/policy.c src/match.c src/hashmap.c src/validate.c src/strv.c src/diag.c src/device.c"
-        [uevent]="tests/fuzz/fuzz-uevent.c src/device.c src/strv.c src/validate.c"
-        [dtb]="tests/fuzz/fuzz-dtb.c src/dtb.c src/device.c src/strv.c src/validate.c src/hashmap.c"
+        [policy]="tests/fuzz/fuzz-policy.c $policy"
+        [uevent]="tests/fuzz/fuzz-uevent.c $device"
+        [dtb]="tests/fuzz/fuzz-dtb.c src/dtb.c src/hashmap.c $device"
 )
 [ -f "$top/tests/fuzz/fuzz-udev-rules.c" ] &&
-        sources[udev-rules]="tests/fuzz/fuzz-udev-rules.c tests/udev-eval.c src/udev-rules.c src/policy.c src/match.c src/hashmap.c src/validate.c src/strv.c src/diag.c src/device.c"
+        sources[udev-rules]="tests/fuzz/fuzz-udev-rules.c tests/udev-eval.c src/udev-rules.c $policy"
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=($(printf '%s\n' "${!sources[@]}" | sort))
 
