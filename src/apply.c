@@ -67,7 +67,7 @@ static int apply_bind(Engine *e, const Policy *p, ApplyResult *res, const ApplyF
         int r;
 
         res->action = APPLY_BIND;
-        if (device_is_bridge(d)) {
+        if (bus_device_is_bridge(d)) {
                 res->report.status = BIND_FAILED;
                 snprintf(res->report.reason, sizeof res->report.reason,
                          "a bridge to other devices: never moved to a VFIO driver");

@@ -79,3 +79,7 @@ bool driver_is_vfio(const char *driver) {
                         return true;
         return false;
 }
+
+bool bus_device_is_bridge(const DeviceInfo *d) {
+        return bus_info(d->bus) && bus_table[d->bus].is_bridge && bus_table[d->bus].is_bridge(d);
+}

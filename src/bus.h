@@ -61,6 +61,8 @@ const char *bus_to_string(Bus b) _pure_;
 Bus bus_from_string(const char *s) _pure_;
 /* The driver a bind rule without driver= means on this bus. */
 const char *bus_default_driver(Bus b) _pure_;
+/* A bridge to other devices of its bus (bus_table[].is_bridge): never moved to a VFIO driver. */
+bool bus_device_is_bridge(const struct DeviceInfo *d);
 /* One of the VFIO drivers of the table (vfio-platform, vfio-pci, ...). */
 bool driver_is_vfio(const char *driver) _pure_;
 

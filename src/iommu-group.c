@@ -74,7 +74,7 @@ int iommu_group_read(const Sysfs *s, const Policy *p, Bus bus, const char *id, I
                         iommu_group_done(&g);
                         return r;
                 }
-                m->bridge = device_is_bridge(m->device);
+                m->bridge = bus_device_is_bridge(m->device);
                 if (p)
                         policy_decide(p, m->device, &m->decision);
                 g.n++;
@@ -125,12 +125,8 @@ bool iommu_group_explain_blockers(const IommuGroup *g, const char *rule, char *b
         return true;
 }
 
-bool device_is_bridge(const DeviceInfo *d) {
-        return bus_table[d->bus].is_bridge && bus_table[d->bus].is_bridge(d);
-}
-
 void group_decide(const IommuGroup *g, const DeviceInfo *d, Decision *dec) {
-        if (!g || dec->verdict != VERDICT_NONE || device_is_bridge(d))
+        if (!g || dec->verdict != VERDICT_NONE || bus_device_is_bridge(d))
                 return;
         for (size_t i = 0; i < g->n; i++) {
                 const GroupMember *m = &g->members[i];

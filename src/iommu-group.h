@@ -28,7 +28,6 @@ void iommu_group_done(IommuGroup *g);
  * policy's own decision. */
 int iommu_group_read(const Sysfs *s, const Policy *p, Bus bus, const char *id, IommuGroup *ret);
 
-bool device_is_bridge(const DeviceInfo *d);
 /* A member keeps the group from being usable: on a host driver, not a bridge. */
 bool group_member_blocks(const GroupMember *m);
 bool iommu_group_viable(const IommuGroup *g);

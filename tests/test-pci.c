@@ -61,9 +61,9 @@ START_TEST(test_keys_from_uevent) {
         ck_assert_str_eq(d->class, "00ff00");
         ck_assert_str_eq(d->driver, "virtio-pci");
         ck_assert_str_eq(d->iommu_group, "2");
-        ck_assert(!device_is_bridge(d));
+        ck_assert(!bus_device_is_bridge(d));
         ck_assert_str_eq(b->class, "060000");
-        ck_assert(device_is_bridge(b));
+        ck_assert(bus_device_is_bridge(b));
 }
 END_TEST
 

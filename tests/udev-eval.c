@@ -480,9 +480,14 @@ int udev_eval_decide(const Policy *p, const UdevEvent *ev, Decision *ret) {
                 return -ENOMEM;
         di.bus = bus_from_string(ev->subsystem);
         r = device_info_parse_uevent(&di, text);
+        if (r >= 0 && di.bus >= 0 && bus_table[di.bus].read_ids)
+                r = bus_table[di.bus].read_ids(&di, text, -EBADF);
         if (r < 0)
                 return r;
         policy_decide(p, &di, ret);
+        /* The rule leaves bridges alone, as the daemon does (bus_table[].udev_bridge_match). */
+        if (di.bus >= 0 && bus_device_is_bridge(&di))
+                *ret = (Decision) { .verdict = VERDICT_NONE };
         return 0;
 }
 

@@ -284,6 +284,8 @@ static const char * const alphabet[_MATCH_KEY_MAX] = {
         [MATCH_COMPATIBLE] = "abcvx0129,._+-@",
         [MATCH_PATH] = "abcsx0129@,._+-#/",
         [MATCH_DEVICE] = "abcxyz0129.-_:,!\"#$%^@+=~*?[]",
+        [MATCH_PCI_ID] = "0123456789abcdef",
+        [MATCH_CLASS] = "0123456789abcdef",
 };
 static const char hostile[] = " \"|*?[]!^\\\t\x01\x7f\x80\xc3\xa9\xff$%{}'=";
 
@@ -470,9 +472,87 @@ static void push(char ***l, char *s) {
                 abort();
 }
 
+/* @n hex digits of @s, upper case, as the kernel prints IDs ("%04X"): other bytes become digits,
+ * missing ones random. */
+static void put_hex(Rng *r, FILE *f, const char *s, size_t len, size_t n) {
+        static const char hex[] = "0123456789ABCDEF";
+
+        for (size_t i = 0; i < n; i++) {
+                char c = i < len ? s[i] : hex[rnd(r, 16)];
+
+                if (c >= 'a' && c <= 'f')
+                        c = (char) (c - 'a' + 'A');
+                fputc(strchr(hex, c) && c ? c : hex[(unsigned char) c % 16], f);
+        }
+}
+
+/* PCI_ID and PCI_SUBSYS_ID of a PCI device, "%04X:%04X" each as pci_uevent() writes them: from a
+ * pci-id value of the policy made concrete (most of the time) or random. */
+static void pci_ids_make(Rng *r, const Pool pools[_MATCH_KEY_MAX], UdevEvent *ev) {
+        const Pool *pool = &pools[MATCH_PCI_ID], *classes = &pools[MATCH_CLASS];
+        _cleanup_free_ char *v = NULL;
+        const char *parts[4] = {};
+        char *buf = NULL, *s, *save = NULL;
+        size_t len = 0, n = 0;
+        FILE *f = open_memstream(&v, &len);
+
+        if (!f)
+                abort();
+        if (pool->n > 0 && chance(r, 80))
+                concretize(r, MATCH_PCI_ID, pool->items[rnd(r, pool->n)], f);
+        if (fclose(f) != 0)
+                abort();
+        for (char *t = strtok_r(v, ":", &save); t && n < 4; t = strtok_r(NULL, ":", &save))
+                parts[n++] = t;
+        f = open_memstream(&buf, &len);
+        if (!f)
+                abort();
+        fputs("PCI_ID=", f);
+        for (size_t i = 0; i < 4; i++) {
+                if (i == 2) {
+                        if (fclose(f) != 0)
+                                abort();
+                        push(&ev->props, buf);
+                        f = open_memstream(&buf, &len);
+                        if (!f)
+                                abort();
+                        fputs("PCI_SUBSYS_ID=", f);
+                } else if (i == 1 || i == 3)
+                        fputc(':', f);
+                put_hex(r, f, strempty(parts[i]), strlen(strempty(parts[i])), 4);
+        }
+        if (fclose(f) != 0)
+                abort();
+        push(&ev->props, buf);
+
+        /* The class: a class prefix of the policy with random low digits, or a random one; "%04X". */
+        if (chance(r, 90)) {
+                char six[7], *end;
+                unsigned long cls;
+
+                s = NULL;
+                if (classes->n > 0 && chance(r, 70))
+                        s = classes->items[rnd(r, classes->n)]->value;
+                f = open_memstream(&buf, &len);
+                if (!f)
+                        abort();
+                put_hex(r, f, strempty(s), strlen(strempty(s)), 6);
+                if (fclose(f) != 0)
+                        abort();
+                snprintf(six, sizeof six, "%s", buf);
+                free(buf);
+                if (chance(r, 30))
+                        six[0] = six[1] = '0';
+                cls = strtoul(six, &end, 16);
+                if (asprintf(&s, "PCI_CLASS=%04lX", cls) < 0)
+                        abort();
+                push(&ev->props, s);
+        }
+}
+
 static void event_make(Rng *r, const Pool pools[_MATCH_KEY_MAX], UdevEvent *ev, char **name) {
         static const char * const actions[] = { "change", "remove", "bind", "unbind" };
-        static const char * const subsystems[] = { "platform", "amba", "platform", "amba", "i2c" };
+        static const char * const subsystems[] = { "platform", "amba", "platform", "amba", "i2c", "pci", "pci" };
         static const char * const cmdlines[] = { "quiet " UDEV_RULES_CMDLINE_KEY "=0", UDEV_RULES_CMDLINE_KEY "=1",
                                                  UDEV_RULES_CMDLINE_KEY, "ro " UDEV_RULES_CMDLINE_KEY "=0" };
         static const char * const bad_compatibles[] = {
@@ -495,6 +575,11 @@ static void event_make(Rng *r, const Pool pools[_MATCH_KEY_MAX], UdevEvent *ev, 
                 .name = *name,
                 .cmdline = chance(r, 92) ? NULL : PICK(r, cmdlines),
         };
+        if (streq(ev->subsystem, "pci")) {
+                pci_ids_make(r, pools, ev);
+                if (chance(r, 90))
+                        return; /* a PCI device without a device tree node: the usual */
+        }
         if (chance(r, 8))
                 return; /* no device tree node */
 
