@@ -17,7 +17,7 @@ typedef struct ApplyRun {
         Engine *e;
         const Policy *p;
         ApplyFlags flags;
-        unsigned failed, bound;
+        unsigned failed, bound, refused;
 } ApplyRun;
 
 static int apply_one(Bus bus, const char *name, int error, void *userdata) {
@@ -32,8 +32,9 @@ static int apply_one(Bus bus, const char *name, int error, void *userdata) {
                 return 0;
         }
         r = apply_device(run->e, run->p, bus, name, &run->flags, &res);
-        s = report_apply(bus, name, r, &res, run->c->dry_run);
+        s = report_apply(bus, name, r, &res, run->c->dry_run, STATE_UNSELECTED);
         run->failed += s == STATE_FAILED;
+        run->refused += s == STATE_REFUSED;
         run->bound += s == STATE_BOUND;
         apply_result_done(&res);
         return 0;
@@ -50,8 +51,9 @@ int verb_apply(Context *c) {
                 return EXIT_FAILED;
         run.p = p;
         (void) sysfs_foreach_device(&e.sysfs, apply_one, &run);
-        log_info("%u device%s %s, %u failed.", run.bound, run.bound == 1 ? "" : "s",
-                 c->dry_run ? "would be bound" : "bound", run.failed);
+        log_info("%u device%s %s, %u failed%s.", run.bound, run.bound == 1 ? "" : "s",
+                 c->dry_run ? "would be bound" : "bound", run.failed,
+                 run.refused ? ", some refused as host-critical" : "");
         engine_done(&e);
         return run.failed > 0 ? EXIT_FAILED : EXIT_SUCCESS;
 }

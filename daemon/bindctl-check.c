@@ -10,6 +10,7 @@
 
 #include "bindctl.h"
 #include "dtb.h"
+#include "match.h"
 #include "strv.h"
 
 /* The devices a kernel would create from a DTB, and what the policy says of each. */
@@ -48,6 +49,82 @@ static int check_fdt(const Policy *p, const char *path) {
         return 0;
 }
 
+typedef struct Warn {
+        Engine *e;
+        const Policy *p;
+        unsigned n;
+} Warn;
+
+static int warn_one(Bus bus, const char *name, int error, void *userdata) {
+        _cleanup_device_info_ DeviceInfo *d = NULL;
+        _cleanup_(iommu_group_done) IommuGroup g = {};
+        Warn *w = userdata;
+        GuardVerdict v;
+        Decision dec;
+        char why[1024];
+
+        if (!name || sysfs_read_device(&w->e->sysfs, bus, name, &d) < 0)
+                return 0;
+        if (apply_decide(w->e, w->p, d, &g, &dec) < 0 || dec.verdict != VERDICT_BIND)
+                return 0;
+        if (guard_check(engine_guard(w->e), &w->e->sysfs, d, &v) < 0 || !v.reasons)
+                return 0;
+        guard_describe(&v, why, sizeof why);
+        if (dec.rule->force)
+                log_warning("%s:%u: warning: rule '%s' forces host-critical device %s to %s (force = yes): %s",
+                            dec.rule->file, dec.rule->line, dec.rule->name, name, dec.driver, why);
+        else
+                log_warning("%s:%u: warning: rule '%s' selects host-critical device %s; it is refused (add force = yes "
+                            "to move it anyway): %s", dec.rule->file, dec.rule->line, dec.rule->name, name, why);
+        w->n++;
+        return 0;
+}
+
+/* A bind rule whose compatible pattern fits the console's or an IOMMU's: another board, or a
+ * rule meant for the second of four UARTs, takes the host's device. */
+static void warn_compatibles(Engine *e, const Policy *p, char * const *devices, const char *what) {
+        for (char * const *name = devices; name && *name; name++) {
+                _cleanup_device_info_ DeviceInfo *d = NULL;
+
+                for (Bus b = 0; b < _BUS_MAX && !d; b++)
+                        (void) sysfs_read_device(&e->sysfs, b, *name, &d);
+                for (size_t i = 0; d && i < p->n_rules; i++) {
+                        const Rule *r = p->rules[i];
+
+                        if (r->action != RULE_BIND || r->force)
+                                continue;
+                        for (size_t j = 0; j < r->n_patterns[MATCH_COMPATIBLE]; j++)
+                                STRV_FOREACH(c, d->compatibles)
+                                        if (match_pattern(MATCH_COMPATIBLE, &r->patterns[MATCH_COMPATIBLE][j], *c)) {
+                                                log_warning("%s:%u: warning: rule '%s': compatible '%s' matches %s %s "
+                                                            "(%s): the guard refuses it here, but check the rule",
+                                                            r->file, r->patterns[MATCH_COMPATIBLE][j].line, r->name,
+                                                            r->patterns[MATCH_COMPATIBLE][j].value, what, *name, *c);
+                                                goto next_rule;
+                                        }
+                next_rule:;
+                }
+        }
+}
+
+/* What the policy would take on this machine that the host needs. Only warnings: the exit status
+ * is for policy errors. */
+static void warn_host_critical(Context *c, const Policy *p) {
+        EngineConfig config = c->engine;
+        const Guard *g;
+        Engine e;
+        Warn w = { .e = &e, .p = p };
+
+        config.load_modules = false;
+        if (engine_init(&e, c->root.fd, &config, false) < 0)
+                return; /* no sysfs under this root: nothing to look at */
+        (void) sysfs_foreach_device(&e.sysfs, warn_one, &w);
+        g = engine_guard(&e);
+        warn_compatibles(&e, p, g->console_devices, "the console");
+        warn_compatibles(&e, p, g->iommu_devices, "the IOMMU");
+        engine_done(&e);
+}
+
 int verb_check(Context *c) {
         _cleanup_policy_ Policy *p = NULL;
         int r;
@@ -63,6 +140,8 @@ int verb_check(Context *c) {
         if (c->fdt)
                 r = check_fdt(p, c->fdt);
         else {
+                if (strv_length(c->args) == 0)
+                        warn_host_critical(c, p);
                 if (p->n_rules > 0)
                         putchar('\n');
                 policy_dump(p, stdout);

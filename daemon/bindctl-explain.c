@@ -20,6 +20,8 @@ int verb_explain(Context *c) {
         _cleanup_policy_ Policy *p = NULL;
         _cleanup_device_info_ DeviceInfo *d = NULL;
         _cleanup_(iommu_group_done) IommuGroup group = {};
+        GuardVerdict guard = {};
+        char why[1024];
         Decision dec;
         Engine e;
         int r;
@@ -50,6 +52,10 @@ int verb_explain(Context *c) {
                 printf("  %-16s ", "group members:");
                 status_print_group(stdout, &group);
         }
+        if (guard_check(engine_guard(&e), &e.sysfs, d, &guard) >= 0 && guard.reasons) {
+                guard_describe(&guard, why, sizeof why);
+                print_fact("host-critical:", why);
+        }
         printf("\nRules, in order (the first that matches decides):\n");
         if (p->n_rules == 0)
                 printf("  (the policy has no rules)\n");
@@ -72,7 +78,6 @@ int verb_explain(Context *c) {
         else if (dec.verdict == VERDICT_IGNORE)
                 printf("protected by rule %s: left alone\n", dec.rule->name);
         else {
-                char why[512];
                 BindFacts f;
 
                 printf("bind to %s by rule %s\n", dec.driver, dec.rule->name);
@@ -92,7 +97,10 @@ int verb_explain(Context *c) {
                         print_fact("reset_required:", f.reset_required == 1 ? "Y" : f.reset_required == 0 ? "N" : "unknown (module not loaded)");
                         print_fact("kernel:", f.kernel_release);
                 }
-                if (group.id && dec.rule->group == GROUP_STRICT &&
+                if (guard.reasons && !dec.rule->force && !streq_ptr(d->driver, dec.driver))
+                        printf("\nThis will stop it: host-critical, the daemon leaves it on its driver (force = yes in "
+                               "rule %s would move it)\n", dec.rule->name);
+                else if (group.id && dec.rule->group == GROUP_STRICT &&
                     iommu_group_explain_blockers(&group, dec.rule->name, why, sizeof why))
                         printf("\nThis will stop it: %s\n", why);
                 else if (streq_ptr(d->driver, dec.driver))

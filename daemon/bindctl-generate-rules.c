@@ -10,20 +10,31 @@
 
 #include "bindctl.h"
 #include "rules-file.h"
+#include "strv.h"
 #include "udev-rules.h"
 
 /* The early udev rule, compiled from the policy: to stdout with --output=-, else installed. */
 int verb_generate_rules(Context *c) {
         _cleanup_policy_ Policy *p = NULL;
+        _cleanup_strv_free_ char **protected = NULL;
+        EngineConfig config = c->engine;
         Diagnostics d = {};
+        Engine e;
         int r;
 
         if (load_policy(c, NULL, &p) < 0)
                 return EXIT_FAILED;
+        /* The devices present now that the guard keeps: the rule must not take them either. */
+        config.load_modules = false;
+        if (engine_init(&e, c->root.fd, &config, false) >= 0) {
+                if (apply_protected_devices(&e, p, &protected) < 0)
+                        log_warning("Cannot list the host-critical devices; the daemon still refuses them.");
+                engine_done(&e);
+        }
         if (c->output && streq(c->output, "-"))
-                r = udev_rules_generate(p, stdout, &d);
+                r = udev_rules_generate_protected(p, protected, stdout, &d);
         else
-                r = udev_rules_install(c->root.fd, p, &d);
+                r = udev_rules_install(c->root.fd, p, protected, &d);
         diagnostics_print(&d, stderr);
         diagnostics_clear(&d);
         if (r == -EINVAL)

@@ -16,6 +16,7 @@ int verb_status(Context *c) {
         DeviceInfo **devs = NULL;
         DeviceRecord *recs = NULL;
         IommuGroup *groups = NULL;
+        GuardVerdict *guards = NULL;
         StatusRow *rows = NULL;
         Engine e;
         size_t n = 0;
@@ -35,7 +36,8 @@ int verb_status(Context *c) {
         rows = calloc(n ?: 1, sizeof(StatusRow));
         recs = calloc(n ?: 1, sizeof(DeviceRecord));
         groups = calloc(n ?: 1, sizeof(IommuGroup));
-        if (!rows || !recs || !groups) {
+        guards = calloc(n ?: 1, sizeof(GuardVerdict));
+        if (!rows || !recs || !groups || !guards) {
                 r = log_oom();
                 goto finish;
         }
@@ -47,7 +49,9 @@ int verb_status(Context *c) {
                         log_warning_errno(r, "Cannot read the IOMMU group of %s: %m", devs[i]->name);
                 if (state_load(e.state_fd, devs[i]->bus, devs[i]->name, &recs[i]) < 0)
                         recs[i] = (DeviceRecord) {};
-                rows[i].state = status_state(devs[i], &rows[i].decision, recs[i].status);
+                if (guard_check(engine_guard(&e), &e.sysfs, devs[i], &guards[i]) >= 0)
+                        rows[i].guard = &guards[i];
+                rows[i].state = status_state(devs[i], &rows[i].decision, recs[i].status, rows[i].guard);
                 rows[i].reason = streq(rows[i].state, "failed") ? recs[i].reason : NULL;
         }
         if (c->json)
@@ -66,6 +70,7 @@ finish:
         free(devs);
         free(recs);
         free(groups);
+        free(guards);
         free(rows);
         engine_done(&e);
         return r < 0 ? EXIT_FAILED : EXIT_SUCCESS;

@@ -106,11 +106,13 @@ static void entry_set(Manager *m, Entry *e, bool present, DeviceState status) {
 }
 
 void manager_notify_status(Manager *m, const char *state) {
-        char status[128];
+        char status[160];
 
-        snprintf(status, sizeof status, "%u device%s bound, %u failed, %u protected",
-                 m->counts[STATE_BOUND], m->counts[STATE_BOUND] == 1 ? "" : "s", m->counts[STATE_FAILED],
-                 m->counts[STATE_IGNORED]);
+        snprintf(status, sizeof status, "%u device%s bound, %u failed, %u protected", m->counts[STATE_BOUND],
+                 m->counts[STATE_BOUND] == 1 ? "" : "s", m->counts[STATE_FAILED], m->counts[STATE_IGNORED]);
+        if (m->counts[STATE_REFUSED] > 0)
+                snprintf(status + strlen(status), sizeof status - strlen(status), ", %u refused as host-critical",
+                         m->counts[STATE_REFUSED]);
         if (!state && streq(status, m->last_status))
                 return;
         snprintf(m->last_status, sizeof m->last_status, "%s", status);
@@ -130,7 +132,7 @@ static void manager_process(Manager *m, Bus bus, const char *name, bool reconcil
                 return;
         }
         r = apply_device(&m->engine, m->policy, bus, name, &flags, &res);
-        state = report_apply(bus, name, r, &res, false);
+        state = report_apply(bus, name, r, &res, false, e->status);
         entry_set(m, e, res.action != APPLY_GONE, state);
         apply_result_done(&res);
 }
@@ -256,10 +258,13 @@ int manager_start_monitor(Manager *m) {
 /* The early udev rule follows the policy: hotplugged devices get their override from udev before
  * a native driver loads. Failing that, the daemon still catches them. */
 static void manager_install_rules(Manager *m) {
+        _cleanup_strv_free_ char **protected = NULL;
         Diagnostics d = {};
         int r;
 
-        r = udev_rules_install(m->root.fd, m->policy, &d);
+        if (apply_protected_devices(&m->engine, m->policy, &protected) < 0)
+                log_warning("Cannot list the host-critical devices for the udev rule; the daemon still refuses them.");
+        r = udev_rules_install(m->root.fd, m->policy, protected, &d);
         for (size_t i = 0; i < d.n; i++)
                 log_warning("%s:%u: %s", d.items[i].file, d.items[i].line, d.items[i].message);
         diagnostics_clear(&d);
@@ -300,6 +305,7 @@ int manager_reload(Manager *m) {
         int r;
 
         (void) sd_notify(false, "RELOADING=1\nSTATUS=Reloading the policy");
+        engine_forget_guard(&m->engine);
         r = manager_load_policy(m);
         if (r < 0)
                 log_warning("Keeping the previous policy.");

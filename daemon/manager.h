@@ -36,7 +36,7 @@ typedef struct Manager {
         IndexMap *by_key;
         unsigned counts[_STATE_MAX];
         unsigned coldplugs;     /* how many walks over every device so far */
-        char last_status[128];
+        char last_status[160];
 } Manager;
 
 int manager_new(const Root *root, const EngineConfig *config, bool keep_on_reload, char **policy_files,

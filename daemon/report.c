@@ -2,7 +2,8 @@
 #include "log.h"
 #include "report.h"
 
-static DeviceState report_bind(const char *bus, const char *name, const ApplyResult *res, bool dry_run) {
+static DeviceState report_bind(const char *bus, const char *name, const ApplyResult *res, bool dry_run,
+                               DeviceState previous) {
         const Rule *rule = res->decision.rule;
         const char *target = res->decision.driver;
         char desc[256];
@@ -16,6 +17,10 @@ static DeviceState report_bind(const char *bus, const char *name, const ApplyRes
                 log_device(LOG_INFO, bus, name, rule, "%s to %s by rule %s (was %s)", dry_run ? "would bind" : "bound",
                            target, desc, res->was ?: "unbound");
                 return STATE_BOUND;
+        case BIND_REFUSED:
+                if (previous != STATE_REFUSED)
+                        log_device(LOG_WARNING, bus, name, rule, "not bound to %s: %s", target, res->report.reason);
+                return STATE_REFUSED;
         default:
                 log_device_full_errno(LOG_ERR, res->report.error, bus, name, rule, "not bound to %s: %s", target,
                                       res->report.reason);
@@ -24,7 +29,8 @@ static DeviceState report_bind(const char *bus, const char *name, const ApplyRes
 }
 
 static void report_restore(const char *bus, const char *name, const ApplyResult *res, bool dry_run) {
-        const char *to = res->record.previous_driver ?: "unbound";
+        /* Where it really went, read back after the restore; a dry run says where it would go. */
+        const char *to = (dry_run ? res->record.previous_driver : res->device ? res->device->driver : NULL) ?: "unbound";
 
         if (res->action == APPLY_KEEP)
                 log_device(LOG_INFO, bus, name, NULL, "no longer selected, staying on %s (kept)", res->was ?: "none");
@@ -35,7 +41,8 @@ static void report_restore(const char *bus, const char *name, const ApplyResult 
                                       res->report.reason);
 }
 
-DeviceState report_apply(Bus bus, const char *name, int error, const ApplyResult *res, bool dry_run) {
+DeviceState report_apply(Bus bus, const char *name, int error, const ApplyResult *res, bool dry_run,
+                         DeviceState previous) {
         const char *b = bus_to_string(bus);
 
         if (error < 0) {
@@ -47,7 +54,14 @@ DeviceState report_apply(Bus bus, const char *name, int error, const ApplyResult
                 log_device(LOG_DEBUG, b, name, NULL, "went away, ignoring");
                 return STATE_UNSELECTED;
         case APPLY_BIND:
-                return report_bind(b, name, res, dry_run);
+                if (res->guard.reasons && res->decision.rule->force && res->report.status == BIND_DONE) {
+                        char why[512];
+
+                        guard_describe(&res->guard, why, sizeof why);
+                        log_device(LOG_WARNING, b, name, res->decision.rule, "host-critical, moved anyway (force = yes): %s",
+                                   why);
+                }
+                return report_bind(b, name, res, dry_run, previous);
         case APPLY_RESTORE:
         case APPLY_KEEP:
                 report_restore(b, name, res, dry_run);

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "apply.h"
+#include "strv.h"
+#include "validate.h"
 
 void apply_result_done(ApplyResult *r) {
         device_info_free(r->device);
@@ -60,6 +62,21 @@ static void bind_members(Engine *e, ApplyResult *res, const char *rule) {
                 }
 }
 
+/* What the host needs stays, unless the rule says force = yes. */
+static bool refuse_host_critical(Engine *e, ApplyResult *res) {
+        char why[sizeof res->report.reason - 128];
+
+        if (guard_check(engine_guard(e), &e->sysfs, res->device, &res->guard) < 0 || !res->guard.reasons ||
+            res->decision.rule->force)
+                return false;
+        guard_describe(&res->guard, why, sizeof why);
+        res->report.status = BIND_REFUSED;
+        snprintf(res->report.reason, sizeof res->report.reason,
+                 "host-critical, left on its driver: %s (force = yes in rule '%s' moves it anyway)", why,
+                 res->decision.rule->name);
+        return true;
+}
+
 static int apply_bind(Engine *e, const Policy *p, ApplyResult *res, const ApplyFlags *flags) {
         DeviceInfo *d = res->device;
         bool whole = res->decision.rule->group == GROUP_WHOLE;
@@ -78,6 +95,8 @@ static int apply_bind(Engine *e, const Policy *p, ApplyResult *res, const ApplyF
                 res->report.status = BIND_ALREADY;
                 return 0;
         }
+        if (refuse_host_critical(e, res))
+                return 0;
         if (!whole && refuse_blocked(res))
                 return 0;
         if (flags->dry_run) {
@@ -159,4 +178,40 @@ int apply_device(Engine *e, const Policy *p, Bus bus, const char *name, const Ap
         if (r >= 0 && ret->report.status == BIND_GONE)
                 ret->action = APPLY_GONE;
         return r;
+}
+
+typedef struct Protected {
+        Engine *e;
+        const Policy *p;
+        char **list;
+} Protected;
+
+static int protect_one(Bus bus, const char *name, int error, void *userdata) {
+        _cleanup_device_info_ DeviceInfo *d = NULL;
+        _cleanup_(iommu_group_done) IommuGroup g = {};
+        Protected *pr = userdata;
+        GuardVerdict v;
+        Decision dec;
+        char key[16 + DEVICE_NAME_MAX + 2];
+
+        if (!name || sysfs_read_device(&pr->e->sysfs, bus, name, &d) < 0)
+                return 0;
+        if (apply_decide(pr->e, pr->p, d, &g, &dec) < 0 || dec.verdict != VERDICT_BIND || dec.rule->force)
+                return 0;
+        if (guard_check(engine_guard(pr->e), &pr->e->sysfs, d, &v) < 0 || !v.reasons)
+                return 0;
+        snprintf(key, sizeof key, "%s/%s", bus_to_string(bus), name);
+        return strv_extend(&pr->list, key);
+}
+
+int apply_protected_devices(Engine *e, const Policy *p, char ***ret) {
+        Protected pr = { e, p, NULL };
+        int r = sysfs_foreach_device(&e->sysfs, protect_one, &pr);
+
+        if (r < 0) {
+                strv_free(pr.list);
+                return r;
+        }
+        *ret = pr.list;
+        return 0;
 }

@@ -31,6 +31,7 @@ typedef struct ApplyResult {
         char *was;              /* its driver before we acted */
         DeviceRecord record;    /* what restore went back to */
         IommuGroup group;       /* buses that bind by IOMMU group: the device's group, when it has one */
+        GuardVerdict guard;     /* why the host needs the device (read for selected devices only) */
 } ApplyResult;
 
 void apply_result_done(ApplyResult *r);
@@ -40,3 +41,6 @@ int apply_read_group(Engine *e, const Policy *p, const DeviceInfo *d, IommuGroup
 int apply_decide(Engine *e, const Policy *p, const DeviceInfo *d, IommuGroup *group, Decision *ret);
 int apply_device(Engine *e, const Policy *p, Bus bus, const char *name, const ApplyFlags *flags, ApplyResult *ret);
 void rule_describe(const Rule *r, char *buf, size_t size);
+/* The devices that the policy selects but the guard keeps ("bus/name"), for the udev rule: it
+ * must not select what the daemon would refuse. Forced rules excepted. */
+int apply_protected_devices(Engine *e, const Policy *p, char ***ret);

@@ -18,6 +18,7 @@ static const char * const bind_status_table[_BIND_STATUS_MAX] = {
         [BIND_FAILED] = "failed",
         [BIND_GONE] = "gone",
         [BIND_TIMEOUT] = "timeout",
+        [BIND_REFUSED] = "refused",
 };
 
 const char *bind_status_to_string(BindStatus s) {
@@ -63,7 +64,29 @@ fail:
         return r;
 }
 
+void engine_forget_guard(Engine *e) {
+        if (e->guard)
+                guard_done(e->guard);
+        free(e->guard);
+        e->guard = NULL;
+}
+
+const Guard *engine_guard(Engine *e) {
+        static const Guard empty = {};
+
+        if (!e->guard) {
+                e->guard = calloc(1, sizeof(Guard));
+                if (!e->guard || guard_load(&e->sysfs, e->guard) < 0) {
+                        free(e->guard);
+                        e->guard = NULL;
+                        return &empty;
+                }
+        }
+        return e->guard;
+}
+
 void engine_done(Engine *e) {
+        engine_forget_guard(e);
         modules_free(e->modules);
         worker_free(e->worker);
         if (e->state_fd >= 0)

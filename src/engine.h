@@ -6,6 +6,7 @@
 
 #include "device.h"
 #include "diagnose.h"
+#include "guard.h"
 #include "modules.h"
 #include "sysfs.h"
 #include "worker.h"
@@ -33,6 +34,7 @@ typedef struct Engine {
         int state_fd;           /* -EBADF: remember nothing */
         Worker *worker;
         Modules *modules;       /* created on first use; NULL when module loading is off */
+        Guard *guard;           /* read on first use: what the host needs (engine_guard()) */
         EngineConfig config;
         char kernel_release[65];
 } Engine;
@@ -43,6 +45,7 @@ typedef enum BindStatus {
         BIND_FAILED,
         BIND_GONE,              /* the device went away meanwhile */
         BIND_TIMEOUT,           /* a write did not return: abandoned */
+        BIND_REFUSED,           /* the host needs it (guard.h): nothing written */
         _BIND_STATUS_MAX,
 } BindStatus;
 
@@ -67,6 +70,12 @@ int engine_bind_fresh(Engine *e, DeviceInfo *d, const char *target, const char *
 int engine_pin(Engine *e, DeviceInfo *d, const char *target);
 /* Gives @d back: the override it had before (or none), unbind from the target, probe. */
 int engine_restore(Engine *e, DeviceInfo *d, BindReport *ret);
+
+/* The console and IOMMU devices, read at the first call; NULL when they cannot be read (then
+ * guard_check() still sees each device's own reasons through an empty Guard). */
+const Guard *engine_guard(Engine *e);
+/* Drops what engine_guard() read, so that the next call reads it again (policy reload). */
+void engine_forget_guard(Engine *e);
 
 /* What the system shows about binding @d to @target: driver, module, IOMMU, reset (for explain). */
 void engine_collect_facts(Engine *e, const DeviceInfo *d, const char *target, BindFacts *ret);

@@ -388,6 +388,18 @@ static int parse_driver(Parser *ps, const char *key, const char *value) {
         return r->driver ? 0 : -ENOMEM;
 }
 
+static int parse_force(Parser *ps, const char *key, const char *value) {
+        Rule *r = ps->rule;
+
+        if (!setting_once(ps, key, &r->force_line))
+                return 0;
+        if (streq(value, "yes") || streq(value, "no"))
+                r->force = streq(value, "yes");
+        else
+                diag_error(ps->diag, ps->file, ps->line, "force takes 'yes' or 'no', not '%s'", value);
+        return 0;
+}
+
 /* The keys of a rule that are settings, one row each; the match keys are match-keys.c's rows. */
 static const struct {
         const char *name;
@@ -396,6 +408,7 @@ static const struct {
         { "action", parse_action },
         { "driver", parse_driver },
         { "group", parse_group },
+        { "force", parse_force },
 };
 
 static void diag_unknown_key(Parser *ps, const char *key) {
@@ -558,5 +571,7 @@ void policy_dump(const Policy *p, FILE *f) {
                         fputs("# driver: the bus's VFIO driver (vfio-platform, vfio-amba, vfio-pci, ...)\n", f);
                 if (r->group_line > 0)
                         fprintf(f, "group = %s\n", group_policy_to_string(r->group));
+                if (r->force_line > 0)
+                        fprintf(f, "force = %s\n", r->force ? "yes" : "no");
         }
 }

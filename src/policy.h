@@ -53,6 +53,8 @@ typedef struct Rule {
         unsigned driver_line;
         GroupPolicy group;
         unsigned group_line;
+        bool force;             /* move the device even when the host needs it (guard.h) */
+        unsigned force_line;
         Pattern *patterns[_MATCH_KEY_MAX];
         size_t n_patterns[_MATCH_KEY_MAX];
 } Rule;

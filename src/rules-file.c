@@ -11,7 +11,7 @@
 #include "rules-file.h"
 #include "udev-rules.h"
 
-int udev_rules_install(int root_fd, const Policy *p, Diagnostics *d) {
+int udev_rules_install(int root_fd, const Policy *p, char * const *protected, Diagnostics *d) {
         _cleanup_close_ int dfd = -EBADF;
         _cleanup_fclose_ FILE *f = NULL;
         const char *tmp = "." UDEV_RULES_FILE ".tmp";
@@ -41,7 +41,7 @@ int udev_rules_install(int root_fd, const Policy *p, Diagnostics *d) {
                 (void) unlinkat(dfd, tmp, 0);
                 return r;
         }
-        r = udev_rules_generate(p, f, d);
+        r = udev_rules_generate_protected(p, protected, f, d);
         if (r >= 0 && fflush(f) != 0)
                 r = -errno;
         if (r >= 0 && renameat(dfd, tmp, dfd, UDEV_RULES_FILE) < 0)

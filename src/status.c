@@ -6,11 +6,14 @@
 
 #define STATUS_JSON_VERSION 1
 
-const char *status_state(const DeviceInfo *d, const Decision *dec, const char *recorded_status) {
+const char *status_state(const DeviceInfo *d, const Decision *dec, const char *recorded_status,
+                         const GuardVerdict *guard) {
         switch (dec->verdict) {
         case VERDICT_BIND:
                 if (streq_ptr(d->driver, dec->driver))
                         return "bound";
+                if (guard && guard->reasons && !dec->rule->force)
+                        return "refused";
                 return streq_ptr(recorded_status, "failed") ? "failed" : "pending";
         case VERDICT_IGNORE:
                 return "ignored";
@@ -93,6 +96,20 @@ void status_print_group(FILE *f, const IommuGroup *g) {
         fputs(viable ? "\n" : ")\n", f);
 }
 
+/* "host_critical": the evidence of each reason, [] when the host does not need the device. */
+static void print_json_guard(FILE *f, const GuardVerdict *v) {
+        bool first = true;
+
+        fputs("\"host_critical\": [", f);
+        for (GuardReason r = 0; v && r < _GUARD_REASON_MAX; r++)
+                if (v->reasons & (UINT32_C(1) << r)) {
+                        fputs(first ? "" : ", ", f);
+                        json_print_string(f, v->evidence[r]);
+                        first = false;
+                }
+        fputs("], ", f);
+}
+
 void status_print_json(FILE *f, const StatusRow *rows, size_t n) {
         fprintf(f, "{\n  \"version\": %d,\n  \"devices\": [", STATUS_JSON_VERSION);
         for (size_t i = 0; i < n; i++) {
@@ -126,6 +143,7 @@ void status_print_json(FILE *f, const StatusRow *rows, size_t n) {
                 } else
                         fputs("null", f);
                 fputs(", ", f);
+                print_json_guard(f, r->guard);
                 json_kv(f, "state", r->state, true);
                 json_kv(f, "reason", r->reason, false);
                 fputs("}", f);
@@ -148,7 +166,7 @@ static Group row_group(const StatusRow *r) {
 static const char *state_color(const char *state) {
         if (streq(state, "bound"))
                 return "\033[32m";
-        if (streq(state, "failed"))
+        if (streq(state, "failed") || streq(state, "refused"))
                 return "\033[31m";
         if (streq(state, "pending"))
                 return "\033[33m";
@@ -194,6 +212,12 @@ void status_print_table(FILE *f, const StatusRow *rows, size_t n, bool color) {
                         fputc('\n', f);
                         if (r->reason)
                                 fprintf(f, "%-28s   reason: %s\n", "", r->reason);
+                        if (r->guard && r->guard->reasons) {
+                                char why[1024];
+
+                                guard_describe(r->guard, why, sizeof why);
+                                fprintf(f, "%-28s   host-critical: %s\n", "", why);
+                        }
                         if (r->group && r->group->n > 1) {
                                 fprintf(f, "%-28s   group %s: ", "", r->group->id);
                                 status_print_group(f, r->group);

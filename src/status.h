@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 
+#include "guard.h"
 #include "iommu-group.h"
 #include "match.h"
 
@@ -15,11 +16,14 @@ typedef struct StatusRow {
         const char *state;      /* see status_state() */
         const char *reason;     /* why it failed, from the daemon's record */
         const IommuGroup *group; /* NULL, or empty, when the bus does not bind by group */
+        const GuardVerdict *guard; /* why the host needs it; NULL: not looked at */
 } StatusRow;
 
-/* "bound", "pending", "failed", "ignored" or "unselected". @recorded_status/@reason come from the
- * state record of the device (NULL when none). */
-const char *status_state(const DeviceInfo *d, const Decision *dec, const char *recorded_status);
+/* "bound", "pending", "failed", "refused", "ignored" or "unselected". @recorded_status comes from
+ * the state record of the device (NULL when none); @guard (may be NULL) says whether the host
+ * needs it. */
+const char *status_state(const DeviceInfo *d, const Decision *dec, const char *recorded_status,
+                         const GuardVerdict *guard);
 void status_print_table(FILE *f, const StatusRow *rows, size_t n, bool color);
 void status_print_json(FILE *f, const StatusRow *rows, size_t n);
 /* "0000:00:05.0 0000:00:05.1 (viable)", or "... (not viable: 0000:00:05.1 on virtio-pci)". */

@@ -529,7 +529,35 @@ static void emit_footer(FILE *f) {
         fputs("\nLABEL=\"" LABEL_END "\"\n", f);
 }
 
+/* The devices present now that the guard refuses (apply_protected_devices()): the daemon remains
+ * the judge of those that appear later. A name udev cannot match exactly is left to the daemon. */
+static int emit_protected(char * const *protected, FILE *f) {
+        if (!protected || !*protected)
+                return 0;
+        fputs("# Host-critical devices that the policy selects: never taken (force = yes would).\n", f);
+        for (char * const *k = protected; *k; k++) {
+                const char *slash = strchr(*k, '/');
+                Pattern pat = { .value = (char *) (slash ? slash + 1 : *k) };
+                _cleanup_free_ char *bus = slash ? strndup(*k, slash - *k) : NULL, *e = NULL;
+
+                if (!slash || bus_from_string(bus) < 0 || pattern_problem(MATCH_DEVICE, &pat)) {
+                        _cleanup_free_ char *shown = printable(*k);
+                        fprintf(f, "# %s: not expressible here, left to the daemon\n", strna(shown));
+                        continue;
+                }
+                e = pattern_escape(MATCH_DEVICE, &pat);
+                if (!e)
+                        return -ENOMEM;
+                fprintf(f, "SUBSYSTEM==\"%s\", KERNEL==\"%s\", GOTO=\"" LABEL_END "\"\n", bus, e);
+        }
+        return 0;
+}
+
 int udev_rules_generate(const Policy *p, FILE *f, Diagnostics *d) {
+        return udev_rules_generate_protected(p, NULL, f, d);
+}
+
+int udev_rules_generate_protected(const Policy *p, char * const *protected, FILE *f, Diagnostics *d) {
         int r;
 
         r = udev_rules_check(p, d);
@@ -537,6 +565,9 @@ int udev_rules_generate(const Policy *p, FILE *f, Diagnostics *d) {
                 return r;
 
         emit_header(p, f);
+        r = emit_protected(protected, f);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < p->n_rules; i++) {
                 r = emit_rule(p->rules[i], i, f);
                 if (r < 0)

@@ -35,3 +35,6 @@ int udev_rules_check(const Policy *p, Diagnostics *d);
 /* Writes the rules file for @p to @f. When udev_rules_check() fails, writes nothing and returns
  * its error; -EIO when writing to @f fails. */
 int udev_rules_generate(const Policy *p, FILE *f, Diagnostics *d);
+/* The same, and the devices in @protected ("bus/name", NULL-terminated, may be NULL) are never
+ * selected: the daemon's guard refuses them, so the rule must leave them alone too. */
+int udev_rules_generate_protected(const Policy *p, char * const *protected, FILE *f, Diagnostics *d);
