@@ -53,6 +53,7 @@ typedef struct Warn {
         Engine *e;
         const Policy *p;
         unsigned n;
+        bool deprecation_said;
 } Warn;
 
 static int warn_one(Bus bus, const char *name, int error, void *userdata) {
@@ -67,6 +68,11 @@ static int warn_one(Bus bus, const char *name, int error, void *userdata) {
                 return 0;
         if (apply_decide(w->e, w->p, d, &g, &dec) < 0 || dec.verdict != VERDICT_BIND)
                 return 0;
+        if (!w->deprecation_said && vfio_driver_deprecated(dec.driver, w->e->kernel_release, why, sizeof why)) {
+                log_warning("%s:%u: warning: rule '%s' binds %s to %s, deprecated since Linux %s (this kernel: %s).",
+                            dec.rule->file, dec.rule->line, dec.rule->name, name, dec.driver, why, w->e->kernel_release);
+                w->deprecation_said = true;
+        }
         if (guard_check(engine_guard(w->e), &w->e->sysfs, d, &v) < 0 || !v.reasons)
                 return 0;
         guard_describe(&v, why, sizeof why);

@@ -81,6 +81,9 @@ int verb_explain(Context *c) {
                 BindFacts f;
 
                 printf("bind to %s by rule %s\n", dec.driver, dec.rule->name);
+                if (vfio_driver_deprecated(dec.driver, e.kernel_release, why, sizeof why))
+                        printf("Warning: %s is deprecated since Linux %s (this kernel: %s); it may go in a later "
+                               "release.\n", dec.driver, why, e.kernel_release);
                 engine_collect_facts(&e, d, dec.driver, &f);
                 f.now_bound = NULL;
                 printf("\nWhat binding it takes:\n");

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+
 #include "bus.h"
 #include "device.h"
 #include "policy.h"
@@ -27,6 +29,7 @@ const BusInfo bus_table[_BUS_MAX] = {
                 .unit = BIND_UNIT_DEVICE,
                 /* vfio-amba shares vfio-platform's probe, but has no reset_required parameter. */
                 .reset_by_compatible = true,
+                .vfio_deprecated_since = 618,
         },
         [BUS_PCI] = {
                 .name = "pci",
@@ -82,4 +85,22 @@ bool driver_is_vfio(const char *driver) {
 
 bool bus_device_is_bridge(const DeviceInfo *d) {
         return bus_info(d->bus) && bus_table[d->bus].is_bridge && bus_table[d->bus].is_bridge(d);
+}
+
+Bus bus_of_vfio_driver(const char *driver) {
+        for (Bus b = 0; driver && b < _BUS_MAX; b++)
+                if (streq(driver, bus_table[b].vfio_driver))
+                        return b;
+        return _BUS_INVALID;
+}
+
+const char *vfio_driver_deprecated(const char *driver, const char *release, char *buf, size_t size) {
+        Bus b = bus_of_vfio_driver(driver);
+        unsigned major, minor, since;
+
+        if (b < 0 || !(since = bus_table[b].vfio_deprecated_since) || !release ||
+            sscanf(release, "%u.%u", &major, &minor) != 2 || major * 100 + minor < since)
+                return NULL;
+        snprintf(buf, size, "%u.%u", since / 100, since % 100);
+        return buf;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "macro.h"
@@ -47,6 +48,8 @@ typedef struct BusInfo {
         int (*read_ids)(struct DeviceInfo *d, const char *uevent, int dirfd);
         /* The device is a bridge to other devices of the bus: a VFIO driver never takes it. */
         bool (*is_bridge)(const struct DeviceInfo *d);
+        /* Linux version (major * 100 + minor) that deprecated the VFIO driver, or 0. */
+        unsigned vfio_deprecated_since;
         /* The same test as a udev match on the uevent, for the early rule; NULL: no bridges. */
         const char *udev_bridge_match;
 } BusInfo;
@@ -63,6 +66,11 @@ Bus bus_from_string(const char *s) _pure_;
 const char *bus_default_driver(Bus b) _pure_;
 /* A bridge to other devices of its bus (bus_table[].is_bridge): never moved to a VFIO driver. */
 bool bus_device_is_bridge(const struct DeviceInfo *d);
+/* The bus whose VFIO driver @driver is, or _BUS_INVALID. */
+Bus bus_of_vfio_driver(const char *driver) _pure_;
+/* "6.18" when @release (uname -r) is a kernel that deprecates @driver (a VFIO driver of the
+ * table), else NULL. */
+const char *vfio_driver_deprecated(const char *driver, const char *release, char *buf, size_t size);
 /* One of the VFIO drivers of the table (vfio-platform, vfio-pci, ...). */
 bool driver_is_vfio(const char *driver) _pure_;
 

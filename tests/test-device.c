@@ -75,6 +75,15 @@ START_TEST(test_override_and_bus) {
         ck_assert_str_eq(bus_default_driver(BUS_FSL_MC), "vfio-fsl-mc");
         ck_assert(driver_is_vfio("vfio-pci"));
         ck_assert(!driver_is_vfio("virtio-pci"));
+        {
+                char buf[16];
+
+                ck_assert_ptr_null(vfio_driver_deprecated("vfio-amba", "6.17.3", buf, sizeof buf));
+                ck_assert_str_eq(vfio_driver_deprecated("vfio-amba", "6.18.0-1-arm64", buf, sizeof buf), "6.18");
+                ck_assert_str_eq(vfio_driver_deprecated("vfio-amba", "7.1.0", buf, sizeof buf), "6.18");
+                ck_assert_ptr_null(vfio_driver_deprecated("vfio-platform", "7.1.0", buf, sizeof buf));
+                ck_assert_ptr_null(vfio_driver_deprecated("vfio-amba", "garbage", buf, sizeof buf));
+        }
         ck_assert_str_eq(bus_default_driver(BUS_AMBA), "vfio-amba");
         ck_assert_str_eq(bus_default_driver(BUS_PLATFORM), "vfio-platform");
         device_info_done(&d);
