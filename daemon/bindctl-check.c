@@ -17,14 +17,16 @@
 static int check_fdt(const Policy *p, const char *path) {
         _cleanup_free_ char *error = NULL;
         _cleanup_free_ void *blob = NULL;
+        _cleanup_free_ GuardVerdict *guard = NULL;
         DeviceInfo *devs = NULL;
         size_t size, n = 0;
+        unsigned refused = 0;
         int r;
 
         r = fdt_read_file(path, &blob, &size);
         if (r < 0)
                 return log_error_errno(r, "Cannot read %s: %m", path);
-        r = fdt_list_devices(blob, size, &devs, &n, &error);
+        r = fdt_list_devices_guarded(blob, size, &devs, &guard, &n, &error);
         if (r < 0) {
                 if (error)
                         log_error("%s: %s", path, error);
@@ -34,17 +36,29 @@ static int check_fdt(const Policy *p, const char *path) {
         printf("%-32s %-8s %-40s %s\n", "DEVICE", "BUS", "DT PATH", "DECISION");
         for (size_t i = 0; i < n; i++) {
                 const DeviceInfo *d = &devs[i];
+                char why[1024];
                 Decision dec;
 
                 policy_decide(p, d, &dec);
+                guard_describe(&guard[i], why, sizeof why);
                 printf("%-32s %-8s %-40s ", d->name, bus_to_string(d->bus), d->of_fullname ?: "-");
                 if (!dec.rule)
                         printf("-\n");
-                else if (dec.verdict == VERDICT_BIND)
-                        printf("bind to %s by %s (%s:%u)\n", dec.driver, dec.rule->name, dec.rule->file, dec.rule->line);
+                else if (dec.verdict == VERDICT_BIND && guard[i].reasons && !dec.rule->force) {
+                        printf("refused: host-critical (rule %s would bind it)\n", dec.rule->name);
+                        refused++;
+                } else if (dec.verdict == VERDICT_BIND)
+                        printf("bind to %s by %s (%s:%u)%s\n", dec.driver, dec.rule->name, dec.rule->file, dec.rule->line,
+                               guard[i].reasons ? ", forced" : "");
                 else
                         printf("protected by %s (%s:%u)\n", dec.rule->name, dec.rule->file, dec.rule->line);
+                if (guard[i].reasons)
+                        printf("%-32s   host-critical: %s\n", "", why);
         }
+        fflush(stdout);
+        if (refused > 0)
+                log_warning("warning: the policy selects %u host-critical device%s on this board; they are refused "
+                            "unless their rule says force = yes.", refused, refused == 1 ? "" : "s");
         fdt_devices_free(devs, n);
         return 0;
 }

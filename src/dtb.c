@@ -46,6 +46,10 @@
 #include "macro.h"
 #include "validate.h"
 
+#ifndef MIN
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#endif
+
 #define OF_BAD_ADDR UINT64_MAX
 #define OF_MAX_ADDR_CELLS 4
 #define OF_ROOT_NODE_ADDR_CELLS_DEFAULT 1
@@ -73,6 +77,7 @@ static const char * const reserved_mem_matches[] = {
 
 typedef struct Node {
         int offset;             /* in the structure block */
+        int device;             /* index in Tree.devices of the device made from it, -1 if none */
         int parent;             /* index in Tree.nodes, -1 for the root */
         int first_child, last_child, next_sibling;
         bool populated;         /* OF_POPULATED: a device exists for this node */
@@ -640,6 +645,7 @@ static int add_device(Tree *t, int n, Bus bus, bool *ret_created) {
         }
         d->name = TAKE_PTR(name);
         d->of_fullname = TAKE_PTR(path);
+        t->nodes[n].device = (int) t->n_devices;
         t->n_devices++;
 
         t->nodes[n].populated = true;
@@ -954,6 +960,7 @@ static int build_nodes(Tree *t) {
                 n = &t->nodes[idx];
                 *n = (Node) {
                         .offset = off,
+                        .device = -1,
                         .parent = depth > 0 ? stack[depth - 1] : -1,
                         .first_child = -1,
                         .last_child = -1,
@@ -974,7 +981,260 @@ static int build_nodes(Tree *t) {
         return 0;
 }
 
+
+/* ---- What the host needs, from the device tree alone (check --fdt): the console named by
+ * /chosen/stdout-path, IOMMUs that iommus/iommu-map point to, interrupt and MSI controllers, and
+ * the suppliers that other enabled nodes point to with phandles. A phandle pointing into a
+ * device's subtree (a pin group of a pin controller, a clock output node) counts for the device. */
+
+typedef struct PhandleRef {
+        uint32_t phandle;
+        int node;
+} PhandleRef;
+
+typedef struct GuardScan {
+        Tree *t;
+        PhandleRef *refs;
+        size_t n_refs;
+        GuardVerdict *v;        /* per device */
+        unsigned *n_consumers;  /* per device */
+        int *last_consumer;     /* per device: the node named last, not to name it twice in a row */
+} GuardScan;
+
+static int cmp_phandle(const void *a, const void *b) {
+        uint32_t x = ((const PhandleRef *) a)->phandle, y = ((const PhandleRef *) b)->phandle;
+        return x < y ? -1 : x > y;
+}
+
+static int node_by_phandle(const GuardScan *g, uint32_t ph) {
+        PhandleRef key = { ph, -1 };
+        const PhandleRef *r = bsearch(&key, g->refs, g->n_refs, sizeof key, cmp_phandle);
+
+        return r ? r->node : -1;
+}
+
+static int cmp_offset(const void *key, const void *node) {
+        int off = *(const int *) key, o = ((const Node *) node)->offset;
+        return off < o ? -1 : off > o;
+}
+
+static int node_by_offset(const Tree *t, int off) {
+        const Node *n = bsearch(&off, t->nodes, t->n_nodes, sizeof(Node), cmp_offset);
+
+        return n ? (int) (n - t->nodes) : -1;
+}
+
+/* The device that owns node @n: its own, or the nearest ancestor's. */
+static int node_owner(const Tree *t, int n) {
+        for (; n >= 0; n = t->nodes[n].parent)
+                if (t->nodes[n].device >= 0)
+                        return t->nodes[n].device;
+        return -1;
+}
+
+_printf_(4, 5) static void guard_add(GuardScan *g, int dev, GuardReason r, const char *fmt, ...) {
+        va_list ap;
+
+        if (dev < 0 || (g->v[dev].reasons & (UINT32_C(1) << r)))
+                return;
+        g->v[dev].reasons |= UINT32_C(1) << r;
+        va_start(ap, fmt);
+        vsnprintf(g->v[dev].evidence[r], sizeof g->v[dev].evidence[r], fmt, ap);
+        va_end(ap);
+}
+
+static void guard_add_consumer(GuardScan *g, int dev, int consumer_node) {
+        char *e = g->v[dev].evidence[GUARD_SUPPLIER];
+        size_t len, nlen;
+        const char *name = node_full_name(g->t, consumer_node, &nlen);
+        unsigned n;
+
+        if (g->n_consumers[dev] > 0 && g->last_consumer[dev] == consumer_node)
+                return;
+        g->last_consumer[dev] = consumer_node;
+        n = ++g->n_consumers[dev];
+
+        g->v[dev].reasons |= UINT32_C(1) << GUARD_SUPPLIER;
+        if (n == 1)
+                snprintf(e, sizeof g->v[dev].evidence[0], "supplier of %.*s", (int) MIN(nlen, 64u), name);
+        else if (n <= 3) {
+                len = strlen(e);
+                snprintf(e + len, sizeof g->v[dev].evidence[0] - len, ", %.*s", (int) MIN(nlen, 64u), name);
+        } else if (n == 4) {
+                len = strlen(e);
+                snprintf(e + len, sizeof g->v[dev].evidence[0] - len, ", ...");
+        }
+}
+
+/* Which providers a property points to, and how many argument cells follow each phandle. */
+typedef enum RefKind { REF_NONE, REF_SUPPLIER, REF_IOMMU, REF_IOMMU_MAP } RefKind;
+
+static RefKind ref_kind(const char *prop, const char **ret_cells) {
+        static const struct { const char *prop, *cells; } lists[] = {
+                { "clocks", "#clock-cells" }, { "resets", "#reset-cells" },
+                { "power-domains", "#power-domain-cells" }, { "phys", "#phy-cells" },
+                { "dmas", "#dma-cells" }, { "interconnects", "#interconnect-cells" },
+                { "gpios", "#gpio-cells" }, { "gpio", "#gpio-cells" },
+        };
+        size_t n = strlen(prop);
+
+        *ret_cells = NULL;
+        if (streq(prop, "iommus")) {
+                *ret_cells = "#iommu-cells";
+                return REF_IOMMU;
+        }
+        if (streq(prop, "iommu-map"))
+                return REF_IOMMU_MAP;
+        for (size_t i = 0; i < ELEMENTSOF(lists); i++)
+                if (streq(prop, lists[i].prop)) {
+                        *ret_cells = lists[i].cells;
+                        return REF_SUPPLIER;
+                }
+        if (n > 6 && streq(prop + n - 6, "-gpios")) {
+                *ret_cells = "#gpio-cells";
+                return REF_SUPPLIER;
+        }
+        /* pinctrl-N and *-supply: lists of plain phandles */
+        if ((strncmp(prop, "pinctrl-", 8) == 0 && prop[8] >= '0' && prop[8] <= '9') ||
+            (n > 7 && streq(prop + n - 7, "-supply")))
+                return REF_SUPPLIER;
+        return REF_NONE;
+}
+
+static void guard_ref(GuardScan *g, int consumer_node, RefKind kind, uint32_t ph) {
+        int target = node_by_phandle(g, ph), dev, self = node_owner(g->t, consumer_node);
+
+        if (target < 0 || (dev = node_owner(g->t, target)) < 0 || dev == self)
+                return;
+        if (kind == REF_IOMMU || kind == REF_IOMMU_MAP)
+                guard_add(g, dev, GUARD_IOMMU, "an IOMMU (iommus or iommu-map of other nodes point to it)");
+        else
+                guard_add_consumer(g, dev, consumer_node);
+}
+
+static void guard_scan_prop(GuardScan *g, int n, const char *name, const void *v, size_t len) {
+        const char *cells_prop;
+        RefKind kind = ref_kind(name, &cells_prop);
+        size_t ncells = len / 4;
+
+        if (kind == REF_NONE)
+                return;
+        if (kind == REF_IOMMU_MAP) {
+                for (size_t i = 1; i < ncells; i += 4)
+                        guard_ref(g, n, kind, be32_at(v, i));
+                return;
+        }
+        for (size_t i = 0; i < ncells;) {
+                uint32_t ph = be32_at(v, i), args = 0;
+                int target = node_by_phandle(g, ph);
+
+                guard_ref(g, n, kind, ph);
+                if (cells_prop && target >= 0 && !node_read_u32(g->t, target, cells_prop, &args))
+                        args = 0;
+                if (!cells_prop || target < 0) /* a plain list, or an unknown provider: one cell each */
+                        args = 0;
+                if (args > 16)
+                        break; /* nonsense: stop here rather than misread the rest */
+                i += 1 + args;
+        }
+}
+
+static int guard_phandles(GuardScan *g) {
+        for (size_t n = 0; n < g->t->n_nodes; n++) {
+                uint32_t ph;
+
+                if (!node_read_u32(g->t, (int) n, "phandle", &ph) && !node_read_u32(g->t, (int) n, "linux,phandle", &ph))
+                        continue;
+                if (g->n_refs % 256 == 0) {
+                        PhandleRef *a = reallocarray(g->refs, g->n_refs + 256, sizeof(PhandleRef));
+                        if (!a)
+                                return -ENOMEM;
+                        g->refs = a;
+                }
+                g->refs[g->n_refs++] = (PhandleRef) { ph, (int) n };
+        }
+        qsort(g->refs, g->n_refs, sizeof(PhandleRef), cmp_phandle);
+        return 0;
+}
+
+/* /chosen/stdout-path (or linux,stdout-path): a path or an alias, options after ':'. */
+static void guard_console(GuardScan *g) {
+        const void *fdt = g->t->fdt;
+        int chosen = fdt_path_offset(fdt, "/chosen"), len, off;
+        const char *v = chosen >= 0 ? fdt_getprop(fdt, chosen, "stdout-path", &len) : NULL;
+        char path[DT_PATH_MAX + 1];
+        size_t n;
+
+        if (!v && chosen >= 0)
+                v = fdt_getprop(fdt, chosen, "linux,stdout-path", &len);
+        if (!v || len <= 0)
+                return;
+        n = strnlen(v, (size_t) len);
+        n = MIN(n, strcspn(v, ":"));
+        if (n == 0 || n > DT_PATH_MAX)
+                return;
+        memcpy(path, v, n);
+        path[n] = '\0';
+        if (path[0] != '/') {
+                const char *alias = fdt_get_alias(fdt, path);
+                if (!alias)
+                        return;
+                snprintf(path, sizeof path, "%s", alias);
+        }
+        off = fdt_path_offset(fdt, path);
+        if (off >= 0)
+                guard_add(g, node_owner(g->t, node_by_offset(g->t, off)), GUARD_CONSOLE,
+                          "the console (/chosen/stdout-path: %.*s)", (int) MIN(n, 96u), (const char *) v);
+}
+
+static int guard_tree(Tree *t, GuardVerdict **ret) {
+        _cleanup_free_ unsigned *n_consumers = calloc(t->n_devices + 1, sizeof(unsigned));
+        _cleanup_free_ int *last_consumer = calloc(t->n_devices + 1, sizeof(int));
+        GuardScan g = { .t = t, .v = calloc(t->n_devices + 1, sizeof(GuardVerdict)), .n_consumers = n_consumers,
+                        .last_consumer = last_consumer };
+        int r;
+
+        if (!g.v || !n_consumers || !last_consumer) {
+                free(g.v);
+                return -ENOMEM;
+        }
+        r = guard_phandles(&g);
+        if (r < 0) {
+                free(g.v);
+                free(g.refs);
+                return r;
+        }
+        for (size_t n = 0; n < t->n_nodes; n++) {
+                int prop;
+
+                if (t->nodes[n].device >= 0 &&
+                    (node_prop(t, (int) n, "interrupt-controller", NULL) || node_prop(t, (int) n, "msi-controller", NULL)))
+                        guard_add(&g, t->nodes[n].device, GUARD_INTERRUPT_CONTROLLER, "an interrupt controller (%s)",
+                                  node_prop(t, (int) n, "interrupt-controller", NULL) ? "interrupt-controller" :
+                                                                                       "msi-controller");
+                if (!node_is_available(t, (int) n))
+                        continue;
+                fdt_for_each_property_offset(prop, t->fdt, t->nodes[n].offset) {
+                        const char *name;
+                        int len;
+                        const void *v = fdt_getprop_by_offset(t->fdt, prop, &name, &len);
+
+                        if (v && name && len > 0)
+                                guard_scan_prop(&g, (int) n, name, v, (size_t) len);
+                }
+        }
+        guard_console(&g);
+        free(g.refs);
+        *ret = g.v;
+        return 0;
+}
+
 int fdt_list_devices(const void *blob, size_t size, DeviceInfo **ret, size_t *ret_n, char **ret_error) {
+        return fdt_list_devices_guarded(blob, size, ret, NULL, ret_n, ret_error);
+}
+
+int fdt_list_devices_guarded(const void *blob, size_t size, DeviceInfo **ret, GuardVerdict **ret_guard, size_t *ret_n,
+                             char **ret_error) {
         _cleanup_free_ void *copy = NULL;
         _cleanup_(tree_done) Tree t = {};
         int r;
@@ -1015,6 +1275,11 @@ int fdt_list_devices(const void *blob, size_t size, DeviceInfo **ret, size_t *re
         r = populate_init(&t);
         if (r < 0)
                 return r;
+        if (ret_guard) {
+                r = guard_tree(&t, ret_guard);
+                if (r < 0)
+                        return r;
+        }
 
         *ret = TAKE_PTR(t.devices);
         *ret_n = t.n_devices;

@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "device.h"
+#include "guard.h"
 
 /* The offline device tree reader behind `vfio-platform-bindctl check --fdt FILE.dtb`: from a
  * flattened device tree (DTB), the platform and AMBA devices Linux would create at boot, named as
@@ -23,6 +24,14 @@
  * -EBADMSG when it is truncated or corrupt; -ENOMEM. On -EINVAL and -EBADMSG, *ret_error (when
  * @ret_error is not NULL) receives a malloc'd one-line description of what is wrong. */
 int fdt_list_devices(const void *blob, size_t size, DeviceInfo **ret, size_t *ret_n, char **ret_error);
+
+/* The same, and for each device (when @ret_guard is not NULL) why the host needs it, from the
+ * device tree alone: the console (/chosen/stdout-path), an IOMMU (iommus, iommu-map), an interrupt
+ * or MSI controller, a supplier (phandles of clocks, resets, power-domains, phys, dmas,
+ * interconnects, gpios and *-gpios, pinctrl-N and *-supply of other enabled nodes, naming them).
+ * Bridges and the boot VGA device are not found offline. *ret_guard has one entry per device. */
+int fdt_list_devices_guarded(const void *blob, size_t size, DeviceInfo **ret, GuardVerdict **ret_guard, size_t *ret_n,
+                             char **ret_error);
 
 /* Frees an array returned by fdt_list_devices(). */
 void fdt_devices_free(DeviceInfo *devices, size_t n);

@@ -44,6 +44,18 @@ $ctl --version | grep -q '^vfio-platform-bindd ' && ok "--version" || ko "--vers
         grep -Eq '^fe215040.serial +platform +/soc/serial@7e215040 +-$' "$tmp/out" &&
         ok "check --fdt on a real DTB" || { ko "check --fdt on a real DTB (rc=$rc)"; head -20 "$tmp/out" "$tmp/err"; }
 
+# check --fdt with a policy that selects everything, on each real board: the console, the IOMMUs,
+# the interrupt controllers and the suppliers are refused (golden files, tests/fdt/BOARD.guard).
+for b in bcm2711-rpi-4-b rk3328-rock64 sun50i-a64-pine64-plus imx8mq-evk juno; do
+        (cd "$src/fdt" && $ctl check --fdt="$b.dtb" all.conf) >"$tmp/$b.out" 2>&1 && rc=0 || rc=$?
+        if [ "$rc" = 0 ] && cmp -s "$tmp/$b.out" "$src/fdt/$b.guard"; then
+                ok "check --fdt flags the host-critical devices of $b"
+        else
+                ko "check --fdt host-critical on $b (rc=$rc)"
+                diff -u "$src/fdt/$b.guard" "$tmp/$b.out" | head -30
+        fi
+done
+
 # A truncated DTB: a clear error and exit 1, never a crash.
 head -c 100 "$src/fdt/juno.dtb" >"$tmp/trunc.dtb"
 (cd "$src/policy/good" && $ctl check --fdt="$tmp/trunc.dtb" example.conf) >"$tmp/out" 2>"$tmp/err" && rc=0 || rc=$?
