@@ -81,6 +81,17 @@ int verb_explain(Context *c) {
                 BindFacts f;
 
                 printf("bind to %s by rule %s\n", dec.driver, dec.rule->name);
+                {
+                        DeviceRecord rec = {};
+                        _cleanup_free_ char *window = NULL;
+
+                        if (state_load(e.state_fd, d->bus, d->name, &rec) < 0)
+                                rec = (DeviceRecord) {};
+                        window = boot_window(c, &e, d, &dec, rec.previous_driver);
+                        if (window)
+                                printf("Boot window: %s\n", window);
+                        device_record_done(&rec);
+                }
                 if (vfio_driver_deprecated(dec.driver, e.kernel_release, why, sizeof why))
                         printf("Warning: %s is deprecated since Linux %s (this kernel: %s); it may go in a later "
                                "release.\n", dec.driver, why, e.kernel_release);

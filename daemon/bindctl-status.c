@@ -17,6 +17,7 @@ int verb_status(Context *c) {
         DeviceRecord *recs = NULL;
         IommuGroup *groups = NULL;
         GuardVerdict *guards = NULL;
+        char **windows = NULL;
         StatusRow *rows = NULL;
         Engine e;
         size_t n = 0;
@@ -37,7 +38,8 @@ int verb_status(Context *c) {
         recs = calloc(n ?: 1, sizeof(DeviceRecord));
         groups = calloc(n ?: 1, sizeof(IommuGroup));
         guards = calloc(n ?: 1, sizeof(GuardVerdict));
-        if (!rows || !recs || !groups || !guards) {
+        windows = calloc(n ?: 1, sizeof(char *));
+        if (!rows || !recs || !groups || !guards || !windows) {
                 r = log_oom();
                 goto finish;
         }
@@ -52,6 +54,8 @@ int verb_status(Context *c) {
                 if (guard_check(engine_guard(&e), &e.sysfs, devs[i], &guards[i]) >= 0)
                         rows[i].guard = &guards[i];
                 rows[i].state = status_state(devs[i], &rows[i].decision, recs[i].status, rows[i].guard);
+                windows[i] = boot_window(c, &e, devs[i], &rows[i].decision, recs[i].previous_driver);
+                rows[i].boot_window = windows[i];
                 rows[i].reason = streq(rows[i].state, "failed") ? recs[i].reason : NULL;
         }
         if (c->json)
@@ -66,11 +70,14 @@ finish:
                         device_record_done(&recs[i]);
                 if (groups)
                         iommu_group_done(&groups[i]);
+                if (windows)
+                        free(windows[i]);
         }
         free(devs);
         free(recs);
         free(groups);
         free(guards);
+        free(windows);
         free(rows);
         engine_done(&e);
         return r < 0 ? EXIT_FAILED : EXIT_SUCCESS;

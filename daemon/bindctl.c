@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bindctl.h"
+#include "builtin-driver.h"
 #include "strv.h"
 #include "validate.h"
 
@@ -136,6 +137,21 @@ int collect_devices(Context *c, Engine *e, DeviceInfo ***ret, size_t *ret_n) {
         *ret = devs;
         *ret_n = n;
         return 0;
+}
+
+char *boot_window(Context *c, Engine *e, const DeviceInfo *d, const Decision *dec, const char *recorded_driver) {
+        const char *native = d->driver && !streq_ptr(d->driver, dec->driver) ? d->driver : recorded_driver;
+        char remedy[512];
+        BuiltinDriver b;
+        char *s;
+
+        if (dec->verdict != VERDICT_BIND || !native || driver_is_vfio(native) ||
+            builtin_driver_facts(c->root.fd, &e->sysfs, d->bus, native, d->name, &b) < 0 || !b.builtin)
+                return NULL;
+        builtin_driver_remedy(&b, native, remedy, sizeof remedy);
+        if (asprintf(&s, "taken at boot by the built-in driver %s, rebound after; remedy: %s", native, remedy) < 0)
+                return NULL;
+        return s;
 }
 
 void rule_name_for(const char *prefix, const char *s, char *buf, size_t size) {

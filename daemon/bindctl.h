@@ -35,6 +35,10 @@ int collect_devices(Context *c, Engine *e, DeviceInfo ***ret, size_t *ret_n);
 /* "a003e00.virtio_mmio" → a rule name; device names may hold characters rule names may not. */
 void rule_name_for(const char *prefix, const char *s, char *buf, size_t size);
 
+/* For a device the policy binds: "taken at boot by the built-in driver X, rebound after; remedy:
+ * ..." when its native driver (now, or as recorded) is built in; NULL otherwise. */
+char *boot_window(Context *c, Engine *e, const DeviceInfo *d, const Decision *dec, const char *recorded_driver);
+
 int verb_check(Context *c);
 int verb_status(Context *c);
 int verb_explain(Context *c);

@@ -144,6 +144,7 @@ void status_print_json(FILE *f, const StatusRow *rows, size_t n) {
                         fputs("null", f);
                 fputs(", ", f);
                 print_json_guard(f, r->guard);
+                json_kv(f, "boot_window", r->boot_window, true);
                 json_kv(f, "state", r->state, true);
                 json_kv(f, "reason", r->reason, false);
                 fputs("}", f);
@@ -212,6 +213,8 @@ void status_print_table(FILE *f, const StatusRow *rows, size_t n, bool color) {
                         fputc('\n', f);
                         if (r->reason)
                                 fprintf(f, "%-28s   reason: %s\n", "", r->reason);
+                        if (r->boot_window)
+                                fprintf(f, "%-28s   boot: %s\n", "", r->boot_window);
                         if (r->guard && r->guard->reasons) {
                                 char why[1024];
 

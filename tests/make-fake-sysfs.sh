@@ -41,10 +41,19 @@ device() { # BUS NAME OF_PATH COMPATIBLE DRIVER|- IOMMU_GROUP|-
         fi
 }
 
+module() { # BUS DRIVER MODULE: a loadable module behind the driver (built-in drivers have none)
+        mkdir -p "$sys/module/$3"
+        echo live >"$sys/module/$3/initstate"
+        ln -sfn "../../../../module/$3" "$sys/bus/$1/drivers/$2/module"
+}
+
 driver platform virtio-mmio
+module platform virtio-mmio virtio_mmio
 driver platform vfio-platform
+module platform vfio-platform vfio_platform
 driver amba uart-pl011
 driver amba vfio-amba
+module amba vfio-amba vfio_amba
 device platform a003e00.virtio_mmio /virtio_mmio@a003e00 virtio,mmio virtio-mmio 3
 device platform a003c00.virtio_mmio /virtio_mmio@a003c00 virtio,mmio - 4
 device platform a000000.virtio_mmio /virtio_mmio@a000000 virtio,mmio - -

@@ -27,6 +27,9 @@ device() { # SLOT PCI_ID SUBSYS CLASS DRIVER|- GROUP|-
         ln -sfn "../../../devices/pci0000:00/$1" "$sys/bus/pci/devices/$1"
         if [ "$5" != - ]; then
                 driver "$5"
+                mkdir -p "$sys/module/${5//-/_}" # loadable modules, not built in
+                echo live >"$sys/module/${5//-/_}/initstate"
+                ln -sfn "../../../../module/${5//-/_}" "$sys/bus/pci/drivers/$5/module"
                 ln -sfn "../../../../bus/pci/drivers/$5" "$dir/driver"
         fi
         if [ "$6" != - ]; then

@@ -46,6 +46,20 @@ golden_test unknown-device 2 explain nothere
 golden_test bad-device-name 2 status ../../etc
 golden_test generate-empty 0 generate
 
+# The boot window: a selected device held by a built-in driver (no loadable module behind it).
+rm "$root/sys/bus/platform/drivers/virtio-mmio/module"
+mkdir -p "$root/proc"
+printf 'ffff800008a1b2c0 t virtio_mmio_init\nffff800008a1b2d0 t virtio_mmio_driver_init\n' >"$root/proc/kallsyms"
+run explain a003e00.virtio_mmio >"$tmp/window.out"
+grep -qx "Boot window: taken at boot by the built-in driver virtio-mmio, rebound after; remedy: initcall_blacklist=virtio_mmio_driver_init on the kernel command line (or build virtio-mmio as a module)" "$tmp/window.out" &&
+        ok "explain names the built-in driver's init call" || { ko "boot window"; cat "$tmp/window.out"; }
+ln -s ../../../../devices/platform/a003c00.virtio_mmio "$root/sys/bus/platform/drivers/virtio-mmio/a003c00.virtio_mmio"
+run status >"$tmp/window.out"
+grep -q "boot: taken at boot by the built-in driver virtio-mmio, rebound after; remedy: build virtio-mmio as a module (it also drives other devices" "$tmp/window.out" &&
+        ok "status: a built-in driver with other devices needs a module" || { ko "boot window, shared"; cat "$tmp/window.out"; }
+rm "$root/sys/bus/platform/drivers/virtio-mmio/a003c00.virtio_mmio" "$root/proc/kallsyms"
+ln -s ../../../../module/virtio_mmio "$root/sys/bus/platform/drivers/virtio-mmio/module"
+
 # --dry-run wrote nothing.
 [ "$(cat "$root/sys/devices/platform/a003e00.virtio_mmio/driver_override")" = "(null)" ] &&
         [ ! -s "$root/sys/bus/platform/drivers_probe" ] && ok "dry run writes nothing" || ko "dry run wrote"
