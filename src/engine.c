@@ -42,7 +42,7 @@ static void read_kernel_release(int root_fd, char *buf, size_t size) {
 int engine_init(Engine *e, int root_fd, const EngineConfig *config, bool with_state) {
         int r;
 
-        *e = (Engine) { .sysfs.fd = -EBADF, .state_fd = -EBADF, .config = *config };
+        *e = (Engine) { .sysfs.fd = -EBADF, .state_fd = -EBADF, .config = *config, .root_fd = root_fd };
         r = sysfs_open(root_fd, &e->sysfs);
         if (r < 0)
                 return r;
@@ -76,7 +76,7 @@ const Guard *engine_guard(Engine *e) {
 
         if (!e->guard) {
                 e->guard = calloc(1, sizeof(Guard));
-                if (!e->guard || guard_load(&e->sysfs, e->guard) < 0) {
+                if (!e->guard || guard_load(e->root_fd, &e->sysfs, e->guard) < 0) {
                         free(e->guard);
                         e->guard = NULL;
                         return &empty;
@@ -92,7 +92,7 @@ void engine_done(Engine *e) {
         if (e->state_fd >= 0)
                 close(e->state_fd);
         sysfs_close(&e->sysfs);
-        *e = (Engine) { .sysfs.fd = -EBADF, .state_fd = -EBADF };
+        *e = (Engine) { .sysfs.fd = -EBADF, .state_fd = -EBADF, .root_fd = -EBADF };
 }
 
 /* libkmod's context on first use: its indexes cost memory and time that a daemon whose target

@@ -35,6 +35,7 @@ typedef struct Engine {
         Worker *worker;
         Modules *modules;       /* created on first use; NULL when module loading is off */
         Guard *guard;           /* read on first use: what the host needs (engine_guard()) */
+        int root_fd;            /* borrowed: the root the programs run on */
         EngineConfig config;
         char kernel_release[65];
 } Engine;

@@ -22,6 +22,7 @@ static const char * const reason_table[_GUARD_REASON_MAX] = {
         [GUARD_SUPPLIER] = "supplier",
         [GUARD_BRIDGE] = "bridge",
         [GUARD_BOOT_VGA] = "boot-vga",
+        [GUARD_ROOT_FS] = "root-fs",
 };
 
 const char *guard_reason_to_string(GuardReason r) {
@@ -32,6 +33,8 @@ void guard_done(Guard *g) {
         strv_free(g->console_ttys);
         strv_free(g->console_devices);
         strv_free(g->iommu_devices);
+        strv_free(g->root_blocks);
+        strv_free(g->root_mounts);
         *g = (Guard) {};
 }
 
@@ -93,13 +96,56 @@ static int load_iommus(const Sysfs *s, Guard *g) {
         return r;
 }
 
-int guard_load(const Sysfs *s, Guard *ret) {
+/* The sysfs path ("devices/...") behind a link, without the leading "../"s. */
+static char *link_devices_path(int dirfd, const char *link) {
+        char target[PATH_MAX];
+        ssize_t n = readlinkat(dirfd, link, target, sizeof target - 1);
+        const char *p;
+
+        if (n <= 0)
+                return NULL;
+        target[n] = '\0';
+        p = strstr(target, "devices/");
+        return p ? strdup(p) : NULL;
+}
+
+/* The block devices of / and /usr, from mountinfo ("ID PARENT MAJ:MIN ROOT MOUNTPOINT ..."). */
+static int load_root_blocks(int root_fd, const Sysfs *s, Guard *g) {
+        _cleanup_fclose_ FILE *f = NULL;
+        _cleanup_free_ char *line = NULL;
+        size_t n = 0;
+        int fd = openat(root_fd, "proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+
+        if (fd < 0 || !(f = fdopen(fd, "re"))) {
+                if (fd >= 0)
+                        close(fd);
+                return 0;
+        }
+        while (getline(&line, &n, f) > 0) {
+                char devno[32], mnt[64], path[64];
+                _cleanup_free_ char *block = NULL;
+                unsigned major, minor;
+
+                if (sscanf(line, "%*u %*u %31s %*s %63s", devno, mnt) != 2 || (!streq(mnt, "/") && !streq(mnt, "/usr")) ||
+                    sscanf(devno, "%u:%u", &major, &minor) != 2 || major == 0)
+                        continue;
+                snprintf(path, sizeof path, "dev/block/%u:%u", major, minor);
+                block = link_devices_path(s->fd, path);
+                if (block && (strv_extend(&g->root_blocks, block) < 0 || strv_extend(&g->root_mounts, mnt) < 0))
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+int guard_load(int root_fd, const Sysfs *s, Guard *ret) {
         Guard g = {};
         int r;
 
         r = load_console(s, &g);
         if (r >= 0)
                 r = load_iommus(s, &g);
+        if (r >= 0)
+                r = load_root_blocks(root_fd, s, &g);
         if (r < 0) {
                 guard_done(&g);
                 return r;
@@ -235,6 +281,19 @@ int guard_check(const Guard *g, const Sysfs *s, const DeviceInfo *d, GuardVerdic
         check_dependents(fd, ret);
         if (bus_device_is_bridge(d))
                 add(ret, GUARD_BRIDGE, "a %s bridge (class 0x%s)", bus_to_string(d->bus), strna(d->class));
+        if (g->root_blocks) {
+                char link[64 + DEVICE_NAME_MAX];
+                _cleanup_free_ char *self = NULL;
+
+                snprintf(link, sizeof link, "bus/%s/devices/%s", bus_to_string(d->bus), d->name);
+                self = link_devices_path(s->fd, link);
+                for (size_t i = 0; self && g->root_blocks[i]; i++)
+                        if (strncmp(g->root_blocks[i], self, strlen(self)) == 0 && g->root_blocks[i][strlen(self)] == '/') {
+                                add(ret, GUARD_ROOT_FS, "holds the file system of %s (%s)", g->root_mounts[i],
+                                    strrchr(g->root_blocks[i], '/') + 1);
+                                break;
+                        }
+        }
         if (sysfs_read_attr(fd, "boot_vga", &boot_vga) >= 0 && streq(boot_vga, "1"))
                 add(ret, GUARD_BOOT_VGA, "the boot VGA device (the firmware's console)");
         return 0;

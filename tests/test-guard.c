@@ -125,6 +125,23 @@ START_TEST(test_combined) {
 }
 END_TEST
 
+START_TEST(test_root_fs) {
+        char why[1024];
+
+        tu_sysfs_device(root, "platform", "fe340000.mmc", "OF_FULLNAME=/mmc@7e340000\n", "sdhci-iproc", -1);
+        tu_write(root, "sys/devices/platform/fe340000.mmc/mmc_host/mmc0/mmc0:0001/block/mmcblk0/mmcblk0p2/uevent", "");
+        tu_mkdir_p(root, "sys/dev/block");
+        symlink_at("../../devices/platform/fe340000.mmc/mmc_host/mmc0/mmc0:0001/block/mmcblk0/mmcblk0p2",
+                   "sys/dev/block/179:2");
+        tu_write(root, "proc/self/mountinfo", "22 1 179:2 / / rw,relatime shared:1 - ext4 /dev/mmcblk0p2 rw\n"
+                                             "23 22 0:21 / /proc rw - proc proc rw\n");
+        engine_forget_guard(&engine);
+        ck_assert_uint_eq(reasons_of(BUS_PLATFORM, "fe340000.mmc", why, sizeof why), R(GUARD_ROOT_FS));
+        ck_assert_str_eq(why, "holds the file system of / (mmcblk0p2)");
+        ck_assert_uint_eq(reasons_of(BUS_PLATFORM, "a003e00.virtio_mmio", why, sizeof why), 0);
+}
+END_TEST
+
 static const char *override_of(const char *name) {
         static char *v;
         _cleanup_free_ char *p = NULL;
@@ -215,6 +232,7 @@ static Suite *guard_suite(void) {
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_each_reason);
         tcase_add_test(tc, test_combined);
+        tcase_add_test(tc, test_root_fs);
         tcase_add_test(tc, test_compatible_star);
         tcase_add_test(tc, test_force);
         tcase_add_test(tc, test_udev_rule_leaves_them);
