@@ -1008,7 +1008,7 @@ static int cmp_phandle(const void *a, const void *b) {
 
 static int node_by_phandle(const GuardScan *g, uint32_t ph) {
         PhandleRef key = { ph, -1 };
-        const PhandleRef *r = bsearch(&key, g->refs, g->n_refs, sizeof key, cmp_phandle);
+        const PhandleRef *r = g->n_refs > 0 ? bsearch(&key, g->refs, g->n_refs, sizeof key, cmp_phandle) : NULL;
 
         return r ? r->node : -1;
 }
@@ -1153,7 +1153,8 @@ static int guard_phandles(GuardScan *g) {
                 }
                 g->refs[g->n_refs++] = (PhandleRef) { ph, (int) n };
         }
-        qsort(g->refs, g->n_refs, sizeof(PhandleRef), cmp_phandle);
+        if (g->n_refs > 1) /* qsort() and bsearch() want a non-NULL base, even for none */
+                qsort(g->refs, g->n_refs, sizeof(PhandleRef), cmp_phandle);
         return 0;
 }
 
