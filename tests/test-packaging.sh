@@ -100,7 +100,7 @@ for word in /bin/kill /bin/mkdir; do
         check "units/vfio-platform-bindd.service.in has $word (package.nix replaces it)" \
                 grep -q "$word" "$src/units/vfio-platform-bindd.service.in"
 done
-if command -v nix-instantiate >/dev/null; then
+if command -v nix-instantiate >/dev/null && command -v python3 >/dev/null; then
         export NIX_CONFIG="build-users-group ="   # Debian's nix-bin without its daemon set-up
         for f in "$nixdir"/*.nix; do
                 check "nix-instantiate --parse ${f##*/}" eval 'nix-instantiate --parse "$f" >/dev/null 2>"$tmp/nix.err"'
@@ -126,7 +126,7 @@ if command -v nix-instantiate >/dev/null; then
                 ko "nix-instantiate --eval of example.nix's policy"; cat "$tmp/nix.err"
         fi
 else
-        echo "SKIP: nix-instantiate is not installed (Debian: nix-bin): the Nix files are not parsed"
+        echo "SKIP: nix-instantiate (Debian: nix-bin) or python3 is missing: the Nix files are not checked"
 fi
 
 # --- shell syntax ------------------------------------------------------------------------------
