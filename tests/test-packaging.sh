@@ -120,8 +120,8 @@ if command -v nix-instantiate >/dev/null && command -v python3 >/dev/null; then
                         test "$(ls "$root/etc/vfio-platform-bind.d" | wc -l)" -eq 2
                 "$build/vfio-platform-bindctl" --root="$root" check >"$tmp/check.out" 2>&1
                 check "vfio-platform-bindctl check accepts it (rules in their order)" \
-                        eval 'grep -q "^# 3 rules from 2 files" "$tmp/check.out" &&
-                              [ "$(grep "^\[" "$tmp/check.out" | tr -d "[]" | tr "\n" " ")" = "console isp usb " ]'
+                        eval 'grep -q "^# 4 rules from 2 files" "$tmp/check.out" &&
+                              [ "$(grep "^\[" "$tmp/check.out" | tr -d "[]" | tr "\n" " ")" = "console isp usb wifi " ]'
         else
                 ko "nix-instantiate --eval of example.nix's policy"; cat "$tmp/nix.err"
         fi

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Example NixOS configuration: two devices of an i.MX8M Plus passed to a VM, the console UART
-# protected. It replaces what is written by hand today, one unit per device plus a module
+# Example NixOS configuration: two platform devices of an i.MX8M Plus and a PCI Wi-Fi card
+# passed to VMs, the console UART protected. It replaces what is written by hand today, one unit per device plus a module
 # blacklist so that the native driver does not take the device first:
 #
 #   boot.blacklistedKernelModules = [ "imx8-isi" "dwc3" ];
@@ -42,6 +42,12 @@
           name = "usb";
           device = "38100000.usb";
           driver = "vfio-platform";
+        }
+        {
+          # PCI: by slot; refuse if another member of its IOMMU group stays on a host driver.
+          name = "wifi";
+          device = "0000:00:14.3";
+          group = "strict";
         }
       ];
     };

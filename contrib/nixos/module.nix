@@ -14,46 +14,18 @@ let
   inherit (lib) mkOption types;
   renderPolicy = import ./policy.nix;
 
-  patterns = types.either types.str (types.listOf types.str);
+  # The keys of vfio-platform-bind.d(5) (compatible, path, device, bus, pci-id, class, group,
+  # action, driver, ...): "vfio-platform-bindctl check" validates them when the system is built.
   ruleType = types.submodule {
-    options = {
-      name = mkOption {
-        type = types.strMatching "[A-Za-z0-9_.:@+-]+";
-        description = "The rule's name (its [section]).";
-      };
-      compatible = mkOption {
-        type = patterns;
-        default = [ ];
-        description = "DT compatible strings (exact or glob) that select a device.";
-      };
-      path = mkOption {
-        type = patterns;
-        default = [ ];
-        description = "DT node paths (OF_FULLNAME, exact or glob) that select a device.";
-      };
-      device = mkOption {
-        type = patterns;
-        default = [ ];
-        description = "Device names (exact or glob), e.g. 32e10000.isp.";
-      };
-      action = mkOption {
-        type = types.enum [
-          "bind"
-          "ignore"
-        ];
-        default = "bind";
-        description = "bind: hand the device to driver; ignore: never move it.";
-      };
-      driver = mkOption {
-        type = types.nullOr types.str;
-        default = null;
-        example = "vfio-amba";
-        description = "The target driver (vfio-platform when null).";
-      };
+    freeformType = types.attrsOf (types.nullOr (types.either types.str (types.listOf types.str)));
+    options.name = mkOption {
+      type = types.strMatching "[A-Za-z0-9_.:@+-]+";
+      description = "The rule's name (its [section]).";
     };
   };
 
   policyFiles = lib.mapAttrs (name: rules: pkgs.writeText "${name}.conf" (renderPolicy rules)) cfg.policy;
+  moduleDir = "/run/booted-system/kernel-modules/lib/modules";
   canRunPackage = pkgs.stdenv.buildPlatform.canExecute pkgs.stdenv.hostPlatform;
   policyTree = pkgs.runCommand "vfio-platform-bind.d" { } (
     ''
@@ -72,8 +44,8 @@ in
 {
   options.services.vfio-platform-bindd = {
     enable = lib.mkEnableOption ''
-      vfio-platform-bindd: the platform devices that the policy selects are bound to vfio-platform
-      (or another target driver) from boot on and through hotplug; the early unit protects them
+      vfio-platform-bindd: the devices that the policy selects are bound to their VFIO driver (or
+      another target driver) from boot on and through hotplug; the early unit protects them
       before udev's coldplug'';
 
     package = mkOption {
@@ -89,7 +61,10 @@ in
       example = lib.literalExpression ''
         {
           "10-protect" = [ { name = "console"; compatible = "arm,pl011"; action = "ignore"; } ];
-          "50-passthrough" = [ { name = "isp"; path = "/soc@0/isp@32e10000"; } ];
+          "50-passthrough" = [
+            { name = "isp"; path = "/soc@0/isp@32e10000"; }
+            { name = "second-gpu"; device = "0000:02:00.0"; group = "whole"; }
+          ];
         }
       '';
       description = ''
@@ -101,10 +76,11 @@ in
 
     modules = mkOption {
       type = types.listOf types.str;
-      default = [ "vfio-platform" ];
+      default = [ ];
+      example = [ "vfio-platform" "vfio-pci" ];
       description = ''
-        Kernel modules loaded at boot: the target drivers (the daemon can load them too, but
-        then needs to find the module tree at run time).
+        Kernel modules to load at boot (boot.kernelModules). Not needed: the programs load the
+        target driver's module themselves (libkmod, with NixOS's MODULE_DIR).
       '';
     };
   };
@@ -124,6 +100,8 @@ in
     # NixOS ignores [Install] sections: what "systemctl enable vfio-platform-bindd" does (its
     # Also= included) is spelled out here.
     systemd.services.vfio-platform-bindd = {
+      # NixOS's kmod finds the module tree through MODULE_DIR, which services do not inherit.
+      environment.MODULE_DIR = moduleDir;
       wantedBy = [
         "multi-user.target"
         "vfio-platform-bind.target"
@@ -131,6 +109,9 @@ in
       # nixos-rebuild switch reloads the daemon (SIGHUP) when the policy changed.
       reloadTriggers = [ policyTree ];
     };
-    systemd.services.vfio-platform-bind-early.wantedBy = [ "sysinit.target" ];
+    systemd.services.vfio-platform-bind-early = {
+      environment.MODULE_DIR = moduleDir;
+      wantedBy = [ "sysinit.target" ];
+    };
   };
 }

@@ -68,7 +68,7 @@ stdenv.mkDerivation (finalAttrs: {
   '';
 
   meta = {
-    description = "Bind device-tree platform devices to vfio-platform by policy";
+    description = "Bind devices (platform, AMBA, PCI, CDX, fsl-mc) to their VFIO driver by policy";
     homepage = "https://github.com/vfio-platform-bindd/vfio-platform-bindd";
     license = lib.licenses.lgpl21Plus;
     platforms = lib.platforms.linux;

@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-SUMMARY = "Bind device-tree platform devices to vfio-platform by policy"
-DESCRIPTION = "vfio-platform-bindd keeps the platform and AMBA devices that a declarative \
-policy in /etc/vfio-platform-bind.d/ selects bound to vfio-platform (or another target driver), \
-from boot on and through hotplug: an early unit before udev's coldplug, a udev rule compiled \
-from the policy, and a daemon that follows uevents."
+SUMMARY = "Bind devices to their VFIO driver by policy"
+DESCRIPTION = "vfio-platform-bindd keeps the devices that a declarative policy in \
+/etc/vfio-platform-bind.d/ selects (device-tree platform, AMBA, PCI, CDX, fsl-mc) bound to their \
+VFIO driver or another target driver, from boot on and through hotplug: an early unit before \
+udev's coldplug, a udev rule compiled from the policy, and a daemon that follows uevents."
 HOMEPAGE = "https://github.com/vfio-platform-bindd/vfio-platform-bindd"
 BUGTRACKER = "https://github.com/vfio-platform-bindd/vfio-platform-bindd/issues"
 SECTION = "admin"
