@@ -119,8 +119,9 @@ if command -v nix-instantiate >/dev/null && command -v python3 >/dev/null; then
                 check "example.nix's policy renders to $(ls "$root/etc/vfio-platform-bind.d" | wc -l) files" \
                         test "$(ls "$root/etc/vfio-platform-bind.d" | wc -l)" -eq 2
                 "$build/vfio-platform-bindctl" --root="$root" check >"$tmp/check.out" 2>&1
+                check_rc=$?
                 check "vfio-platform-bindctl check accepts it (rules in their order)" \
-                        eval 'grep -q "^# 4 rules from 2 files" "$tmp/check.out" &&
+                        eval '[ $check_rc = 0 ] && grep -q "^# 4 rules from 2 files" "$tmp/check.out" &&
                               [ "$(grep "^\[" "$tmp/check.out" | tr -d "[]" | tr "\n" " ")" = "console isp usb wifi " ]'
         else
                 ko "nix-instantiate --eval of example.nix's policy"; cat "$tmp/nix.err"
