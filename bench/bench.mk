@@ -41,6 +41,6 @@ bench:
 endif
 else
 bench:
-	@echo "make bench needs the test dependencies: configure without --disable-tests." >&2; exit 1
+	@echo "make bench needs the test dependencies: configure --enable-tests=yes (tools/setup.sh installs them)." >&2; exit 1
 endif
 .PHONY: bench

@@ -6,11 +6,14 @@
 # on a built-in fake device tree (nothing binds there).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+root=""   # the offline demo's fake tree, removed at exit
 
 offline() {
         "$top/tools/setup.sh"
         "$top/tools/build.sh"
-        local ctl="${BUILDDIR:-$top/build}/vfio-platform-bindctl" root
+        local ctl="${BUILDDIR:-$top/build}/vfio-platform-bindctl"
+        # Global, not local: the EXIT trap runs after offline() has returned, when a local
+        # would be gone (set -u then failed the demo with "root: unbound variable").
         root=$(mktemp -d)
         trap 'rm -rf "$root"' EXIT
         "$top/tests/make-fake-sysfs.sh" "$root"

@@ -5,6 +5,7 @@ packages=(
         build-essential autoconf automake pkg-config
         libsystemd-dev libudev-dev libinih-dev libfdt-dev libkmod-dev
         check umockdev libumockdev-dev valgrind systemd udev bash-completion
+        nix-bin   # tests/test-packaging.sh: nix-instantiate parses and evaluates contrib/nixos
 )
 missing=()
 for p in "${packages[@]}"; do
