@@ -144,10 +144,12 @@ for s in "${SCEN[@]}"; do
 done
 
 boot() { # RUN (scenario or scenario#i)
-	local r=$1 s=${1%%#*} log start rc
+	local r=$1 s=${1%%#*} log start rc extra
 	log=$OUTDIR/logs/${r//#/.}.log
+	# "# vmtest-qemu: WORDS": appended to the QEMU command line (PCI devices)
+	read -ra extra <<<"$(header "$s" qemu)"
 	start=$(date +%s.%N)
-	timeout --signal=KILL "$TIMEOUT" "${QEMU_CMD[@]}" \
+	timeout --signal=KILL "$TIMEOUT" "${QEMU_CMD[@]}" "${extra[@]}" \
 		-append "$CMDLINE_BASE vmtest.scenario=$s vmtest.timeout=$((TIMEOUT - 30))" \
 		</dev/null >"$log" 2>&1 && rc=0 || rc=$?
 	echo "HOST qemu-exit=$rc seconds=$(echo "$(date +%s.%N) $start" | awk '{printf "%.1f", $1 - $2}')" >>"$log"

@@ -32,6 +32,17 @@ AMBAP=/sys/bus/amba
 DEV_GPIO=9030000.pl061                 # AMBA, native pl061_gpio (built in), iommus
 DEV_UART=9000000.pl011                 # AMBA, the console (uart-pl011, built in), NO iommus
 
+# PCI devices exist only when the scenario's "# vmtest-qemu:" header adds them
+# (bus=pcie.0 with a fixed addr=, so that the slot names are stable); the
+# vm_bus_* and vm_pci_* helpers below take their names.  The SMMUv3 stream ID
+# of a PCI function is its requester ID (slot * 8 + function on bus 0), and
+# the platform nodes' iommus use 0x10, 0x11, 0x20-0x27, 0x30, 0x31, 0x40 and
+# 0x50: slots 2, 4, 6, 8 and 10 collide ("stream 16 already in tree", the
+# later device gets no IOMMU group).  Use slots 3, 5, 7, 9, 11 ...
+PCIP=/sys/bus/pci
+VENDOR_VIRTIO=0x1af4
+VENDOR_INTEL=0x8086
+
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 info() { echo "VMTEST INFO $*"; }
 ok() { echo "VMTEST CHECK ${VM_NAME:-?}: $*"; }
@@ -103,6 +114,85 @@ vm_bus_expect_override() { # BUS DEV VALUE
 	[ "$(vm_bus_override "$1" "$2")" = "$3" ] ||
 		fail "$2: expected driver_override '$3', have: $(vm_bus_state "$1" "$2")"
 	ok "$1:$2 driver_override is '$3'"
+}
+
+# vm_bus_bind BUS DEV DRV: driver_override, unbind the current driver, drivers_probe
+vm_bus_bind() {
+	vm_write "/sys/bus/$1/devices/$2/driver_override" "$3" || return 1
+	_cur=$(vm_bus_driver "$1" "$2")
+	if [ "$_cur" != none ] && [ "$_cur" != "$3" ]; then
+		vm_write "/sys/bus/$1/devices/$2/driver/unbind" "$2" || return 1
+	fi
+	vm_write "/sys/bus/$1/drivers_probe" "$2"
+}
+# vm_bus_restore BUS DEV: clear the override, unbind, drivers_probe
+vm_bus_restore() {
+	echo >"/sys/bus/$1/devices/$2/driver_override" || return 1
+	[ "$(vm_bus_driver "$1" "$2")" = none ] || vm_write "/sys/bus/$1/devices/$2/driver/unbind" "$2" || return 1
+	vm_write "/sys/bus/$1/drivers_probe" "$2"
+}
+
+# --- PCI ------------------------------------------------------------------------------
+vm_pci_id() { # DEV -> vvvv:dddd as the kernel reports it
+	echo "$(sed 's/^0x//' "$PCIP/devices/$1/vendor"):$(sed 's/^0x//' "$PCIP/devices/$1/device")"
+}
+vm_pci_devices() { # the PCI devices that are not bridges (class 0x06xxxx)
+	for _p in "$PCIP"/devices/*; do
+		[ -e "$_p" ] || continue
+		case $(cat "$_p/class") in 0x06*) continue ;; esac
+		basename "$_p"
+	done
+}
+# vm_pci_expect_groups DEV...: every DEV has an IOMMU group, and no stream ID
+# was claimed twice (a slot that collides with a platform node, see above)
+vm_pci_expect_groups() {
+	! dmesg | grep -q 'already in tree' ||
+		fail "stream ID collision (use another PCI slot): $(dmesg | grep 'already in tree' | tr '\n' '|')"
+	for _d in "$@"; do
+		[ "$(vm_bus_group pci "$_d")" != none ] || fail "$_d has no IOMMU group: $(vm_bus_state pci "$_d")"
+	done
+	ok "$* have IOMMU groups"
+}
+vm_load_vfio_pci() {
+	modprobe vfio-pci || fail "modprobe vfio-pci failed"
+	[ -d "$PCIP/drivers/vfio-pci" ] || fail "no $PCIP/drivers/vfio-pci after modprobe"
+}
+# vm_vfio_open_rc DEV [vfio-open options]: run vfio-open, its output in
+# $VFIO_OUT, its exit status returned (3: group not viable, see vfio-open.c)
+vm_vfio_open_rc() {
+	modprobe vfio_iommu_type1 || fail "modprobe vfio_iommu_type1 failed"
+	_d=$1; shift
+	VFIO_OUT=$(vfio-open "$@" "$_d" 2>&1)
+}
+# vm_vfio_expect_not_viable DEV: the group of DEV is not viable: opening it
+# works, VFIO_GROUP_SET_CONTAINER fails with EPERM
+vm_vfio_expect_not_viable() {
+	vm_vfio_open_rc "$1" && fail "vfio-open $1 succeeded, expected a group that is not viable: $VFIO_OUT"
+	_rc=$?
+	[ "$_rc" = 3 ] || fail "vfio-open $1: exit status $_rc, expected 3 (not viable): $VFIO_OUT"
+	case $VFIO_OUT in
+	*"not viable: VFIO_GROUP_SET_CONTAINER: EPERM"*) ;;
+	*) fail "vfio-open $1: not viable, but not the EPERM of SET_CONTAINER: $VFIO_OUT" ;;
+	esac
+	ok "$VFIO_OUT"
+}
+
+# --- JSON of "vfio-platform-bindctl status --json" (one device object per line;
+# busybox has no jq, so these match the line of one device) --------------------------------
+# vm_status_json DEV: the object of DEV in $STATUS_OBJ, or fail
+vm_status_json() {
+	_j=$(vfio-platform-bindctl status --json 2>/tmp/status-json.err) ||
+		fail "bindctl status --json: $(cat /tmp/status-json.err)"
+	_re=$(printf '%s' "$1" | sed 's/[.]/[.]/g')
+	STATUS_OBJ=$(printf '%s\n' "$_j" | grep -E "\"name\" *: *\"$_re\"" | head -1)
+	[ -n "$STATUS_OBJ" ] ||
+		fail "bindctl status --json: no object for $1: $(printf '%s' "$_j" | tr '\n' ' ' | cut -c1-800)"
+}
+# vm_json_expect OBJECT DESCRIPTION ERE: the device object matches ERE (JSON
+# spacing: write ' *' around ':' and ',')
+vm_json_expect() {
+	printf '%s' "$1" | grep -qE "$3" || fail "status JSON: expected $2 (/$3/) in: $1"
+	ok "status JSON: $2"
 }
 
 # --- plain sysfs operations -------------------------------------------------------
@@ -219,6 +309,7 @@ vm_diag() {
 		$DEV_FWCFG $DEV_SOC $DEV_HP; do
 		vm_exists "$_d" && echo "state: $(vm_state "$_d")"
 	done
+	for _d in $(vm_pci_devices); do echo "state: $(vm_bus_state pci "$_d")"; done
 	lsmod | sed 's/^/lsmod: /'
 	[ -s "$BINDD_LOG" ] && tail -n 60 "$BINDD_LOG" | sed 's/^/bindd: /'
 	dmesg | tail -n 80 | sed 's/^/dmesg: /'

@@ -24,7 +24,10 @@ GUEST_PKGS="busybox-static udev kmod libsystemd0 libudev1 libinih1 libfdt1 libkm
 GUEST_RUNTIME_LIBS="libsystemd.so.0 libudev.so.1 libinih.so.1 libfdt.so.1 libkmod.so.2"
 
 # Kernel modules for the guest (plus their modules.dep closure).
-GUEST_MODULES="virtio_mmio virtio_rng qemu_fw_cfg vfio vfio_iommu_type1 vfio_virqfd"
+# PCI (scenarios/pci-*.sh): vfio-pci (+ vfio-pci-core), the native virtio-pci
+# and e1000e; QEMU's pcie.0 and pci-host-generic are built in.
+GUEST_MODULES="virtio_mmio virtio_rng qemu_fw_cfg vfio vfio_iommu_type1 vfio_virqfd
+ vfio_pci virtio_pci e1000e"
 
 # The virtual machine.  Every -device virtio-rng-device fills a virtio-mmio
 # slot from the top: a003e00, a003c00, a003a00, a003800.
