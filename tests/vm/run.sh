@@ -143,15 +143,53 @@ for s in "${SCEN[@]}"; do
 	if [ "$n" -le 1 ]; then RUNS+=("$s"); else for i in $(seq 1 "$n"); do RUNS+=("$s#$i"); done; fi
 done
 
+# monitor_relay LOG MON ALLOWED: the guest cannot reach QEMU's monitor, so it
+# prints "VMTEST QEMU <command>" (lib.sh: vm_qemu) and this loop writes the
+# command into the monitor's pipe (MON.in) when its first word is in ALLOWED.
+# What it did goes to LOG.relay (QEMU owns LOG while it runs).
+monitor_relay() {
+	local log=$1 mon=$2 allowed=$3 sent=0 cmd lines
+	while sleep 0.2; do
+		mapfile -t lines < <(tr -d '\r' <"$log" | grep -a '^VMTEST QEMU ' || true)
+		while [ "$sent" -lt "${#lines[@]}" ]; do
+			cmd=${lines[$sent]#VMTEST QEMU }
+			sent=$((sent + 1))
+			case " $allowed " in
+			*" ${cmd%% *} "*) printf '%s\n' "$cmd" >"$mon.in"; echo "HOST monitor: $cmd" ;;
+			*) echo "HOST monitor: refused (not in vmtest-monitor): $cmd" ;;
+			esac >>"$log.relay"
+		done
+	done
+}
+
 boot() { # RUN (scenario or scenario#i)
-	local r=$1 s=${1%%#*} log start rc extra
+	local r=$1 s=${1%%#*} log start rc extra allowed mon relay="" reader=""
 	log=$OUTDIR/logs/${r//#/.}.log
 	# "# vmtest-qemu: WORDS": appended to the QEMU command line (PCI devices)
 	read -ra extra <<<"$(header "$s" qemu)"
+	# "# vmtest-monitor: COMMAND...": a monitor on a pipe pair, fed by monitor_relay
+	allowed=$(header "$s" monitor)
+	if [ -n "$allowed" ]; then
+		mon=$OUTDIR/logs/${r//#/.}.mon
+		rm -f "$mon.in" "$mon.out" "$log.relay"
+		mkfifo "$mon.in" "$mon.out"
+		# shellcheck disable=SC2054  # commas of QEMU options
+		extra+=(-chardev "pipe,id=vmtestmon,path=$mon" -mon chardev=vmtestmon,mode=readline)
+		# what the monitor answers (QEMU opens both pipes O_RDWR)
+		cat "$mon.out" >"$mon.log" &
+		reader=$!
+		monitor_relay "$log" "$mon" "$allowed" &
+		relay=$!
+	fi
 	start=$(date +%s.%N)
 	timeout --signal=KILL "$TIMEOUT" "${QEMU_CMD[@]}" "${extra[@]}" \
 		-append "$CMDLINE_BASE vmtest.scenario=$s vmtest.timeout=$((TIMEOUT - 30))" \
 		</dev/null >"$log" 2>&1 && rc=0 || rc=$?
+	if [ -n "$relay" ]; then
+		kill "$relay" "$reader" 2>/dev/null; wait "$relay" "$reader" 2>/dev/null || true
+		[ ! -f "$log.relay" ] || cat "$log.relay" >>"$log"
+		rm -f "$mon.in" "$mon.out" "$log.relay"
+	fi
 	echo "HOST qemu-exit=$rc seconds=$(echo "$(date +%s.%N) $start" | awk '{printf "%.1f", $1 - $2}')" >>"$log"
 }
 

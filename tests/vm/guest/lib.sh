@@ -177,6 +177,32 @@ vm_vfio_expect_not_viable() {
 	ok "$VFIO_OUT"
 }
 
+# vm_qemu COMMAND...: a QEMU monitor command (device_add, device_del), sent by
+# run.sh when the scenario's "# vmtest-monitor:" header allows its first word;
+# the guest sees only its effect: wait for that
+vm_qemu() {
+	echo "VMTEST QEMU $*"
+}
+# vm_wait_path PATH [SECONDS=10]: until PATH exists
+vm_wait_path() {
+	_n=$(( ${2:-10} * 10 ))
+	while [ "$_n" -gt 0 ]; do
+		[ -e "$1" ] && return 0
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	[ -e "$1" ]
+}
+vm_wait_gone() { # PATH [SECONDS=10]
+	_n=$(( ${2:-10} * 10 ))
+	while [ "$_n" -gt 0 ]; do
+		[ -e "$1" ] || return 0
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	[ ! -e "$1" ]
+}
+
 # --- JSON of "vfio-platform-bindctl status --json" (one device object per line;
 # busybox has no jq, so these match the line of one device) --------------------------------
 # vm_status_json DEV: the object of DEV in $STATUS_OBJ, or fail
@@ -193,6 +219,37 @@ vm_status_json() {
 vm_json_expect() {
 	printf '%s' "$1" | grep -qE "$3" || fail "status JSON: expected $2 (/$3/) in: $1"
 	ok "status JSON: $2"
+}
+
+# vm_need_pci_keys: skip the scenario while the policy has no PCI keys (a
+# build from before PCI support: "check" refuses them); with --require-project
+# run.sh counts the skip as a failure
+vm_need_pci_keys() {
+	printf '[probe]\nbus = pci\npci-id = 1af4:1005\nclass = 0x00ff\ngroup = whole\n' >/tmp/pci-keys.conf
+	vfio-platform-bindctl check /tmp/pci-keys.conf >/tmp/pci-keys.log 2>&1 ||
+		skip "vfio-platform-bindctl does not know the PCI policy keys: $(head -n 1 /tmp/pci-keys.log)"
+}
+
+# vm_expect_golden WHAT FILE: FILE holds the text that stdin expects, compared
+# with runs of blanks squeezed (column widths may change, words and their order
+# may not); "@GROUP:DEV@" in the expected text stands for the IOMMU group
+# number of PCI device DEV (group numbers follow the probe order)
+vm_expect_golden() {
+	cat >/tmp/golden.in
+	: >/tmp/golden.sed
+	for _g in $(grep -o '@GROUP:[^@]*@' /tmp/golden.in | sort -u); do
+		_d=${_g#@GROUP:}
+		_d=${_d%@}
+		echo "s|$_g|$(vm_bus_group pci "$_d")|g" >>/tmp/golden.sed
+	done
+	sed -f /tmp/golden.sed /tmp/golden.in | tr -s ' \t' ' ' | sed 's/ $//' >/tmp/golden.expected
+	tr -s ' \t' ' ' <"$2" | sed 's/ $//' >/tmp/golden.actual
+	sed 's/^/golden-actual: /' "$2"
+	if ! diff -u /tmp/golden.expected /tmp/golden.actual >/tmp/golden.diff; then
+		sed 's/^/golden-diff: /' /tmp/golden.diff
+		fail "$1 differs from the expected text (golden-diff lines in the log)"
+	fi
+	ok "$1 matches the expected text ($(wc -l </tmp/golden.actual) lines)"
 }
 
 # --- plain sysfs operations -------------------------------------------------------
