@@ -252,6 +252,28 @@ vm_expect_golden() {
 	ok "$1 matches the expected text ($(wc -l </tmp/golden.actual) lines)"
 }
 
+# vm_json_list OBJECT KEY: the strings of the array KEY, sorted, one line
+vm_json_list() {
+	printf '%s' "$1" | sed -n "s/.*\"$2\" *: *\[\([^]]*\)\].*/\1/p" | tr -d '" ' | tr ',' '\n' |
+		grep . | sort | tr '\n' ' ' | sed 's/ $//'
+}
+# vm_json_expect_group OBJECT ID VIABLE "MEMBER..." "BLOCKER...": the device's
+# "group" object, whatever the order of its keys and of the members
+vm_json_expect_group() {
+	_grp=$(printf '%s' "$1" | sed -n 's/.*"group" *: *{\([^}]*\)}.*/\1/p')
+	[ -n "$_grp" ] || fail "status JSON: no \"group\" object in: $1"
+	printf '%s' "$_grp" | grep -qE "\"id\" *: *\"$2\"" || fail "status JSON: group id is not \"$2\": {$_grp}"
+	printf '%s' "$_grp" | grep -qE "\"viable\" *: *$3" || fail "status JSON: group viable is not $3: {$_grp}"
+	_m=$(vm_json_list "$_grp" members) _b=$(vm_json_list "$_grp" blockers)
+	# shellcheck disable=SC2086  # the lists are words
+	_em=$(echo $4 | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')
+	# shellcheck disable=SC2086
+	_eb=$(echo $5 | tr ' ' '\n' | grep . | sort | tr '\n' ' ' | sed 's/ $//')
+	[ "$_m" = "$_em" ] || fail "status JSON: group members [$_m], expected [$_em]: {$_grp}"
+	[ "$_b" = "$_eb" ] || fail "status JSON: group blockers [$_b], expected [$_eb]: {$_grp}"
+	ok "status JSON: group $2, members [$_m], viable $3, blockers [$_b]"
+}
+
 # --- plain sysfs operations -------------------------------------------------------
 vm_write() { # FILE VALUE: write like the daemon does; returns the write's status
 	printf '%s' "$2" >"$1"
@@ -291,9 +313,11 @@ vm_start_udevd() {
 	udevadm control --ping --timeout=10 >/dev/null 2>&1 || fail "systemd-udevd does not answer"
 }
 vm_coldplug() { # what systemd-udev-trigger.service + udevadm settle do
+	_c0=$(uptime_s)
 	udevadm trigger --type=subsystems --action=add
 	udevadm trigger --type=devices --action=add
 	udevadm settle --timeout=60 || fail "udevadm settle timed out"
+	info "udev coldplug: $(echo "$(uptime_s) $_c0" | awk '{printf "%.1f", $1 - $2}') s (uptime $(uptime_s))"
 }
 vm_boot() { # udevd plus coldplug: the native drivers are bound afterwards
 	vm_start_udevd

@@ -10,11 +10,6 @@ MF_0=0000:00:05.0
 MF_1=0000:00:05.1
 RNG=0000:00:03.0
 
-# group_re: the ERE of the group object of slot 5: both functions, VIABLE, BLOCKERS
-group_re() { # VIABLE BLOCKERS-ERE
-	echo "\"group\" *: *\\{ *\"id\" *: *\"$G\" *, *\"members\" *: *\\[ *\"$MF_0\" *, *\"$MF_1\" *\\] *, *\"viable\" *: *$1 *, *\"blockers\" *: *\\[ *$2 *\\] *\\}"
-}
-
 # wait_decided DEV [SECONDS=20]: until status --json no longer says "pending"
 wait_decided() {
 	_n=$(( ${2:-20} * 2 ))
@@ -53,7 +48,7 @@ run() {
 	info "status --json $MF_0: $STATUS_OBJ"
 	vm_json_expect "$STATUS_OBJ" "$MF_0 on the pci bus" '"bus" *: *"pci"'
 	vm_json_expect "$STATUS_OBJ" "$MF_0 selected" '"decision" *: *"bind"'
-	vm_json_expect "$STATUS_OBJ" "group $G not viable, blocked by $MF_1" "$(group_re false "\"$MF_1\"")"
+	vm_json_expect_group "$STATUS_OBJ" "$G" false "$MF_0 $MF_1" "$MF_1"
 	vfio-platform-bindctl explain "$MF_0" >/tmp/explain.txt 2>&1
 	sed 's/^/explain: /' /tmp/explain.txt
 	grep -q "$MF_1" /tmp/explain.txt || fail "bindctl explain $MF_0 does not name the blocker $MF_1"
@@ -81,7 +76,7 @@ run() {
 	for d in $MF_0 $MF_1; do
 		vm_status_json "$d"
 		vm_json_expect "$STATUS_OBJ" "$d bound" '"state" *: *"bound"'
-		vm_json_expect "$STATUS_OBJ" "$d: group $G viable, no blocker" "$(group_re true "")"
+		vm_json_expect_group "$STATUS_OBJ" "$G" true "$MF_0 $MF_1" ""
 	done
 
 	# empty policy: the whole group goes back
