@@ -28,10 +28,13 @@ void device_record_done(DeviceRecord *r) {
 int state_open(int root_fd, bool create, int *ret_fd) {
         int fd, r;
 
-        if (create) {
-                r = mkdir_p_at(root_fd, STATE_DIR "/platform");
-                if (r >= 0)
-                        r = mkdir_p_at(root_fd, STATE_DIR "/amba");
+        /* One directory per bus of the table: a bus without one could record nothing, and its
+         * devices would never be given back. */
+        for (Bus b = 0; create && b < _BUS_MAX; b++) {
+                char path[sizeof STATE_DIR + 32];
+
+                snprintf(path, sizeof path, STATE_DIR "/%s", bus_to_string(b));
+                r = mkdir_p_at(root_fd, path);
                 if (r < 0)
                         return r;
         }

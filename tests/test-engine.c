@@ -272,6 +272,20 @@ START_TEST(test_restore) {
 }
 END_TEST
 
+/* Every bus of the table can record a device (the daemon gives back only what it recorded). */
+START_TEST(test_record_every_bus) {
+        for (Bus b = 0; b < _BUS_MAX; b++) {
+                DeviceRecord rec = { .previous_driver = (char *) "native" }, back = {};
+
+                ck_assert_int_eq(state_save(engine.state_fd, b, "dev0", &rec), 0);
+                ck_assert_int_eq(state_load(engine.state_fd, b, "dev0", &back), 0);
+                ck_assert_str_eq(back.previous_driver, "native");
+                device_record_done(&back);
+                ck_assert_int_eq(state_remove(engine.state_fd, b, "dev0"), 0);
+        }
+}
+END_TEST
+
 /* Records never let a newline forge a key, and refuse driver names that could not be ours. */
 START_TEST(test_record_format) {
         DeviceRecord rec = { .previous_driver = (char *) "virtio-mmio", .reason = (char *) "two\nlines" }, back = {};
@@ -301,6 +315,7 @@ static Suite *engine_suite(void) {
         tcase_add_test(tc, test_write_fails);
         tcase_add_test(tc, test_hanging_unbind);
         tcase_add_test(tc, test_restore);
+        tcase_add_test(tc, test_record_every_bus);
         tcase_add_test(tc, test_record_format);
         suite_add_tcase(s, tc);
         return s;
