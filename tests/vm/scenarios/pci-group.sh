@@ -10,16 +10,16 @@ MF_0=0000:00:05.0
 MF_1=0000:00:05.1
 RNG=0000:00:03.0
 
-# wait_decided DEV [SECONDS=20]: until status --json no longer says "pending"
-wait_decided() {
-	_n=$(( ${2:-20} * 2 ))
+# wait_ready [SECONDS=30]: until the daemon has been through its coldplug (its
+# "Ready:" line: only a point to look at the end state from, never a check)
+wait_ready() {
+	_n=$(( ${1:-30} * 10 ))
 	while [ "$_n" -gt 0 ]; do
-		vm_status_json "$1"
-		printf '%s' "$STATUS_OBJ" | grep -qE '"state" *: *"pending"' || return 0
-		sleep 0.5
+		grep -q 'Ready:' "$BINDD_LOG" && return 0
+		sleep 0.1
 		_n=$((_n - 1))
 	done
-	info "$1 still pending after ${2:-20} s: $STATUS_OBJ"
+	info "no 'Ready:' line from the daemon after ${1:-30} s"
 }
 
 run() {
@@ -37,8 +37,8 @@ run() {
 	device = $MF_0
 	EOF2
 	vm_bindd_start
-	wait_decided "$MF_0"
-	sleep 1   # a bind would show by now: give a wrong one the chance to happen
+	wait_ready
+	sleep 1   # give a wrong bind the chance to show
 	for d in $MF_0 $MF_1; do
 		vm_bus_expect_driver pci "$d" virtio-pci 1
 		vm_bus_expect_override pci "$d" "(null)"
