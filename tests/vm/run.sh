@@ -163,8 +163,10 @@ monitor_relay() {
 }
 
 boot() { # RUN (scenario or scenario#i)
-	local r=$1 s=${1%%#*} log start rc extra allowed mon relay="" reader=""
+	local r=$1 s=${1%%#*} log start rc extra allowed mon relay="" reader="" limit
 	log=$OUTDIR/logs/${r//#/.}.log
+	# "# vmtest-timeout-factor: N": N times --timeout (a PCI boot's coldplug is slow)
+	limit=$((TIMEOUT * $(header "$s" timeout-factor | grep -xE '[1-9]' || echo 1)))
 	# "# vmtest-qemu: WORDS": appended to the QEMU command line (PCI devices)
 	read -ra extra <<<"$(header "$s" qemu)"
 	# "# vmtest-monitor: COMMAND...": a monitor on a pipe pair, fed by monitor_relay
@@ -182,8 +184,8 @@ boot() { # RUN (scenario or scenario#i)
 		relay=$!
 	fi
 	start=$(date +%s.%N)
-	timeout --signal=KILL "$TIMEOUT" "${QEMU_CMD[@]}" "${extra[@]}" \
-		-append "$CMDLINE_BASE vmtest.scenario=$s vmtest.timeout=$((TIMEOUT - 30))" \
+	timeout --signal=KILL "$limit" "${QEMU_CMD[@]}" "${extra[@]}" \
+		-append "$CMDLINE_BASE vmtest.scenario=$s vmtest.timeout=$((limit - 30))" \
 		</dev/null >"$log" 2>&1 && rc=0 || rc=$?
 	if [ -n "$relay" ]; then
 		kill "$relay" "$reader" 2>/dev/null; wait "$relay" "$reader" 2>/dev/null || true
@@ -249,7 +251,7 @@ for r in "${RUNS[@]}"; do
 		tr -d '\r' <"$log" | grep -aE '^VMTEST CHECK-FAILED|^state:|^bindd:' | sed 's/^/    /' | head -n 30 ;;
 	*)
 		if [ -z "$begin" ]; then why="the guest did not reach /init"; else why="no result"; fi
-		case $host in *qemu-exit=137*) why="$why, killed after ${TIMEOUT}s" ;; *) why="$why, $host" ;; esac
+		case $host in *qemu-exit=137*) why="$why, killed at the time limit (--timeout ${TIMEOUT}s, times vmtest-timeout-factor)" ;; *) why="$why, $host" ;; esac
 		echo "FAIL $r: $why (log: $log)"; failn=$((failn + 1))
 		tr -d '\r' <"$log" | tail -n 15 | sed 's/^/    /' ;;
 	esac

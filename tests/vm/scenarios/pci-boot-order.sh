@@ -1,6 +1,7 @@
 # vmtest-requires: vfio-platform-bindd vfio-platform-bindctl
 # vmtest-repeat: 2
 # vmtest-qemu: -device virtio-rng-pci,bus=pcie.0,addr=0x3 -device virtio-rng-pci,bus=pcie.0,addr=0x7 -device e1000e,bus=pcie.0,addr=0x9,romfile=
+# vmtest-timeout-factor: 2
 # vmtest-description: the boot path for PCI: udevd, "apply --early" and the
 #   early udev rule before coldplug while the native drivers (virtio_pci,
 #   e1000e) are modules not loaded yet, then udev's coldplug loads them, then

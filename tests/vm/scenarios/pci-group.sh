@@ -1,5 +1,6 @@
 # vmtest-requires: vfio-platform-bindd vfio-platform-bindctl
 # vmtest-qemu: -device virtio-rng-pci,bus=pcie.0,addr=0x5.0,multifunction=on -device virtio-rng-pci,bus=pcie.0,addr=0x5.1 -device virtio-rng-pci,bus=pcie.0,addr=0x3
+# vmtest-timeout-factor: 2
 # vmtest-description: IOMMU groups through the daemon: a multifunction slot is
 #   one group; "group = strict" (the default) with one function selected binds
 #   nothing, and status --json names the other function as the blocker; a

@@ -1,6 +1,7 @@
 # vmtest-requires: vfio-platform-bindd vfio-platform-bindctl
 # vmtest-monitor: device_add device_del
 # vmtest-qemu: -device pcie-root-port,id=rp1,bus=pcie.0,addr=0xb,chassis=1,slot=1
+# vmtest-timeout-factor: 2
 # vmtest-description: PCI hotplug through QEMU's monitor (run.sh relays the
 #   guest's device_add/device_del): a virtio-rng-pci added behind a root port
 #   while the daemon runs and virtio_pci is not loaded (udev loads it: race)

@@ -1,5 +1,6 @@
 # vmtest-requires: vfio-platform-bindd vfio-platform-bindctl
 # vmtest-qemu: -device virtio-rng-pci,bus=pcie.0,addr=0x3 -device virtio-rng-pci,bus=pcie.0,addr=0x7 -device e1000e,bus=pcie.0,addr=0x9,romfile=
+# vmtest-timeout-factor: 2
 # vmtest-description: PCI selection through the daemon: of two virtio-rng-pci
 #   with identical IDs, the one named by its slot goes to vfio-pci (loaded by
 #   the daemon) and the other stays on virtio-pci; an e1000e selected by

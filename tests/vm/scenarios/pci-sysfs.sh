@@ -1,4 +1,5 @@
 # vmtest-qemu: -device virtio-rng-pci,bus=pcie.0,addr=0x3 -device virtio-rng-pci,bus=pcie.0,addr=0x7 -device virtio-rng-pci,bus=pcie.0,addr=0x5.0,multifunction=on -device virtio-rng-pci,bus=pcie.0,addr=0x5.1 -device e1000e,bus=pcie.0,addr=0x9,romfile=
+# vmtest-timeout-factor: 2
 # vmtest-description: PCI by plain sysfs writes, no daemon (the kernel facts the
 #   pci-* scenarios rely on): two virtio-rng-pci with identical IDs have one
 #   IOMMU group each, one goes to vfio-pci and the other stays; a multifunction
