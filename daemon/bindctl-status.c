@@ -17,7 +17,7 @@ int verb_status(Context *c) {
         DeviceRecord *recs = NULL;
         IommuGroup *groups = NULL;
         GuardVerdict *guards = NULL;
-        char **windows = NULL;
+        char **windows = NULL, **blocked = NULL;
         StatusRow *rows = NULL;
         Engine e;
         size_t n = 0;
@@ -39,7 +39,8 @@ int verb_status(Context *c) {
         groups = calloc(n ?: 1, sizeof(IommuGroup));
         guards = calloc(n ?: 1, sizeof(GuardVerdict));
         windows = calloc(n ?: 1, sizeof(char *));
-        if (!rows || !recs || !groups || !guards || !windows) {
+        blocked = calloc(n ?: 1, sizeof(char *));
+        if (!rows || !recs || !groups || !guards || !windows || !blocked) {
                 r = log_oom();
                 goto finish;
         }
@@ -57,6 +58,13 @@ int verb_status(Context *c) {
                 windows[i] = boot_window(c, &e, devs[i], &rows[i].decision, recs[i].previous_driver);
                 rows[i].boot_window = windows[i];
                 rows[i].reason = streq(rows[i].state, "failed") ? recs[i].reason : NULL;
+                /* "group = strict" with members in the way: the daemon binds nothing of the group. */
+                if (streq(rows[i].state, "pending") && rows[i].decision.rule->group == GROUP_STRICT &&
+                    (blocked[i] = malloc(512)) &&
+                    iommu_group_explain_blockers(&groups[i], rows[i].decision.rule->name, blocked[i], 512)) {
+                        rows[i].state = "failed";
+                        rows[i].reason = blocked[i];
+                }
         }
         if (c->json)
                 status_print_json(stdout, rows, n);
@@ -72,12 +80,15 @@ finish:
                         iommu_group_done(&groups[i]);
                 if (windows)
                         free(windows[i]);
+                if (blocked)
+                        free(blocked[i]);
         }
         free(devs);
         free(recs);
         free(groups);
         free(guards);
         free(windows);
+        free(blocked);
         free(rows);
         engine_done(&e);
         return r < 0 ? EXIT_FAILED : EXIT_SUCCESS;
