@@ -28,10 +28,12 @@ void device_record_done(DeviceRecord *r) {
 int state_open(int root_fd, bool create, int *ret_fd) {
         int fd, r;
 
-        if (create) {
-                r = mkdir_p_at(root_fd, STATE_DIR "/platform");
-                if (r >= 0)
-                        r = mkdir_p_at(root_fd, STATE_DIR "/amba");
+        /* One directory per bus of the table: a record of a bus without one cannot be saved. */
+        for (Bus b = 0; create && b < _BUS_MAX; b++) {
+                char dir[128];
+
+                snprintf(dir, sizeof dir, STATE_DIR "/%s", bus_to_string(b));
+                r = mkdir_p_at(root_fd, dir);
                 if (r < 0)
                         return r;
         }
