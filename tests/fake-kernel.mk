@@ -44,6 +44,14 @@ tests_test_daemon_SOURCES = tests/test-daemon.c tests/testutil.c tests/testutil.
 tests_test_daemon_CFLAGS = $(FAKE_KERNEL_CFLAGS)
 tests_test_daemon_LDADD = $(FAKE_KERNEL_LIBS)
 EXTRA_tests_test_daemon_DEPENDENCIES = $(FAKE_KERNEL_SHIM) vfio-platform-bindd$(EXEEXT)
+
+# Every bus of the table, PCI keys and IOMMU groups, with the daemon and bindctl.
+check_PROGRAMS += tests/test-daemon-pci
+TESTS += tests/test-daemon-pci
+tests_test_daemon_pci_SOURCES = tests/test-daemon-pci.c tests/testutil.c tests/testutil.h $(FAKE_KERNEL_SOURCES)
+tests_test_daemon_pci_CFLAGS = $(FAKE_KERNEL_CFLAGS)
+tests_test_daemon_pci_LDADD = $(FAKE_KERNEL_LIBS)
+EXTRA_tests_test_daemon_pci_DEPENDENCIES = $(FAKE_KERNEL_SHIM) vfio-platform-bindd$(EXEEXT) vfio-platform-bindctl$(EXEEXT)
 endif
 endif
-EXTRA_DIST += tests/test-daemon.c
+EXTRA_DIST += tests/test-daemon.c tests/test-daemon-pci.c
