@@ -17,12 +17,14 @@ if ENABLE_TESTS
 if HAVE_UMOCKDEV
 # Built by hand like the shim: the harness wraps its own send/accept4/recv at link time to
 # timestamp the fake kernel's uevents and write requests (tests/fake-kernel.c stays unchanged).
-$(BENCH_PROGRAM): $(srcdir)/bench/bench.c $(srcdir)/bench/lat-probe.h $(srcdir)/tests/fake-kernel.c $(srcdir)/tests/fake-kernel.h
+# The fake kernel reads the bus table: src/libvpb.a.
+$(BENCH_PROGRAM): $(srcdir)/bench/bench.c $(srcdir)/bench/lat-probe.h $(srcdir)/tests/fake-kernel.c $(srcdir)/tests/fake-kernel.h src/libvpb.a
 	@$(MKDIR_P) bench
-	$(AM_V_CCLD)$(CC) $(WARN_CFLAGS) -Wno-format-nonliteral -O2 -g -I$(srcdir)/tests -I$(srcdir)/bench $(UDEV_CFLAGS) \
+	$(AM_V_CCLD)$(CC) $(WARN_CFLAGS) -Wno-format-nonliteral -O2 -g -include $(top_builddir)/config.h -I$(srcdir)/src \
+		-I$(srcdir)/tests -I$(srcdir)/bench $(UDEV_CFLAGS) \
 		-DFK_SHIM_PATH='"$(abs_top_builddir)/$(FAKE_KERNEL_SHIM)"' -o $@ \
 		$(srcdir)/bench/bench.c $(srcdir)/tests/fake-kernel.c \
-		-Wl,--wrap=send,--wrap=accept4,--wrap=recv $(UDEV_LIBS) -ldl -lm
+		-Wl,--wrap=send,--wrap=accept4,--wrap=recv $(LIBVPB) -ldl -lm
 
 # Preloaded into the daemon: without the user's CFLAGS (an ASan build must not instrument them).
 bench/lat-probe.so: $(srcdir)/bench/lat-probe.c $(srcdir)/bench/lat-probe.h

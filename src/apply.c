@@ -104,8 +104,12 @@ static int apply_bind(Engine *e, const Policy *p, ApplyResult *res, const ApplyF
                 return 0;
         }
         rule_describe(res->decision.rule, rule, sizeof rule);
-        if (whole)
+        if (whole) {
+                /* Its own override too before any member is unbound: otherwise a host driver
+                 * could take it back while the others move. */
+                (void) engine_pin(e, d, res->decision.driver);
                 bind_members(e, res, rule);
+        }
         /* apply_device() read the device a moment ago. */
         r = engine_bind_fresh(e, d, res->decision.driver, rule, &res->report);
         if (r < 0 || !binds_by_group(d) || res->group.id || !d->iommu_group || res->report.status > BIND_DONE)

@@ -57,8 +57,14 @@ typedef struct Dev {
         char *override;
         char *driver;
         int iommu_group; /* -1: none */
+        bool group_shown; /* its links exist (FK_GROUP_AT_PROBE: only from its first probe) */
         unsigned flags;
         unsigned periphid;
+        char **extra; /* uevent variables "KEY=VALUE" of the bus */
+        size_t n_extra;
+        char **attrs; /* extra sysfs attributes "NAME=CONTENT" */
+        size_t n_attrs;
+        char *container; /* fsl-mc: its DPRC */
 } Dev;
 
 typedef struct Drv {
@@ -151,7 +157,21 @@ struct FakeKernel {
         FakeKernel *next_live;
 };
 
-static const char *const bus_names[_FK_BUS_MAX] = { "platform", "amba" };
+/* /sys/devices/<parent>/<name>, as the kernel's first level under /sys/devices for the bus; the
+ * bus's own name where the table says nothing. */
+static const char *const dev_parents[_BUS_MAX] = {
+        [BUS_PLATFORM] = "platform",
+        [BUS_AMBA] = "platform",
+        [BUS_PCI] = "pci0000:00",
+};
+
+static const char *bus_name(FkBus b) {
+        return bus_to_string(b);
+}
+
+static const char *dev_parent(FkBus b) {
+        return dev_parents[b] ?: bus_name(b);
+}
 static const char *const file_names[_FK_FILE_MAX] = { "driver_override", "unbind", "bind", "drivers_probe", "uevent" };
 
 /* --- small helpers; allocation failures abort: this is test code --- */
@@ -187,6 +207,19 @@ static char *xasprintf(const char *fmt, ...) {
         return s;
 }
 
+/* A copy of a NULL-terminated list (NULL for none), its length in *RET_N. */
+static char **strv_copy(const char *const *l, size_t *ret_n) {
+        char **c = NULL;
+        size_t n = 0;
+
+        for (; l && l[n]; n++) {
+                c = xrealloc(c, (n + 1) * sizeof(char *));
+                c[n] = xstrdup(l[n]);
+        }
+        *ret_n = n;
+        return c;
+}
+
 #define GROW(array, n, size)                                                              \
         do {                                                                              \
                 if ((n) >= (size)) {                                                      \
@@ -194,14 +227,6 @@ static char *xasprintf(const char *fmt, ...) {
                         (array) = xrealloc((array), (size) * sizeof(*(array)));           \
                 }                                                                         \
         } while (0)
-
-static bool streq(const char *a, const char *b) {
-        return strcmp(a, b) == 0;
-}
-
-static bool streq_ptr(const char *a, const char *b) {
-        return a && b ? streq(a, b) : a == b;
-}
 
 static long long now_ms(void) {
         struct timespec ts;
@@ -320,10 +345,11 @@ static Drv *drv_find(const FakeKernel *fk, FkBus bus, const char *name) {
 }
 
 static int bus_from_name(const char *s, size_t n) {
-        for (int b = 0; b < _FK_BUS_MAX; b++)
-                if (strlen(bus_names[b]) == n && strncmp(s, bus_names[b], n) == 0)
-                        return b;
-        return -1;
+        char *name = xstrndup(s, n);
+        Bus b = bus_from_string(name);
+
+        free(name);
+        return b < 0 ? -1 : (int) b;
 }
 
 static Count *count_get(FakeKernel *fk, const char *dev) {
@@ -341,6 +367,13 @@ static void dev_free(Dev *d) {
         for (size_t i = 0; i < d->n_compatible; i++)
                 free(d->compatible[i]);
         free(d->compatible);
+        for (size_t i = 0; i < d->n_extra; i++)
+                free(d->extra[i]);
+        free(d->extra);
+        for (size_t i = 0; i < d->n_attrs; i++)
+                free(d->attrs[i]);
+        free(d->attrs);
+        free(d->container);
         free(d->name);
         free(d->devpath);
         free(d->of_fullname);
@@ -351,20 +384,38 @@ static void dev_free(Dev *d) {
         free(d);
 }
 
-static char *modalias(const Dev *d) {
-        char *buf = NULL, *p;
-        size_t size = 0;
-        FILE *f = open_memstream(&buf, &size);
+/* The value of KEY in a list of "KEY=VALUE", or NULL. */
+static const char *kv_get(char *const *list, size_t n_list, const char *key) {
+        size_t n = strlen(key);
 
-        if (!f)
-                abort();
-        if (d->bus == FK_AMBA)
-                fprintf(f, "amba:d%08X", d->periphid);
-        else if (d->of_fullname) {
+        for (size_t i = 0; i < n_list; i++)
+                if (strncmp(list[i], key, n) == 0 && list[i][n] == '=')
+                        return list[i] + n + 1;
+        return NULL;
+}
+
+static const char *extra_get(const Dev *d, const char *key) {
+        return kv_get(d->extra, d->n_extra, key);
+}
+
+/* A hex number as the modalias takes it: 0 when the value is not one (hostile specs). */
+static unsigned hex_or_zero(const char *s) {
+        char *end;
+        unsigned long v;
+
+        if (!s)
+                return 0;
+        errno = 0;
+        v = strtoul(s, &end, 16);
+        return errno || end == s || v > 0xffffffffUL ? 0 : (unsigned) v;
+}
+
+static void modalias_of_or_platform(FILE *f, const Dev *d) {
+        if (d->of_fullname) {
                 fprintf(f, "of:N%sT(null)", d->of_name);
                 for (size_t i = 0; i < d->n_compatible; i++) {
                         fputc('C', f);
-                        for (p = d->compatible[i]; *p; p++)
+                        for (const char *p = d->compatible[i]; *p; p++)
                                 fputc(*p == ' ' ? '_' : *p, f);
                 }
         } else {
@@ -376,6 +427,50 @@ static char *modalias(const Dev *d) {
                         n = (size_t) (dot - d->name);
                 fprintf(f, "platform:%.*s", (int) n, d->name);
         }
+}
+
+static void modalias_amba(FILE *f, const Dev *d) {
+        fprintf(f, "amba:d%08X", d->periphid);
+}
+
+/* pci_uevent(): from the IDs and the class (PCI_ID "VVVV:DDDD", PCI_CLASS "CCSSPP"). */
+static void modalias_pci(FILE *f, const Dev *d) {
+        const char *id = extra_get(d, "PCI_ID"), *sub = extra_get(d, "PCI_SUBSYS_ID");
+        unsigned class = hex_or_zero(extra_get(d, "PCI_CLASS"));
+
+        fprintf(f, "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X", hex_or_zero(id),
+                id && strchr(id, ':') ? hex_or_zero(strchr(id, ':') + 1) : 0, hex_or_zero(sub),
+                sub && strchr(sub, ':') ? hex_or_zero(strchr(sub, ':') + 1) : 0, (class >> 16) & 0xff,
+                (class >> 8) & 0xff, class & 0xff);
+}
+
+/* cdx_uevent(): the IDs are sysfs attributes, read back from the spec's attrs. */
+static void modalias_cdx(FILE *f, const Dev *d) {
+        fprintf(f, "cdx:v%08Xd%08X", hex_or_zero(kv_get(d->attrs, d->n_attrs, "vendor")),
+                hex_or_zero(kv_get(d->attrs, d->n_attrs, "device")));
+}
+
+/* fsl_mc_bus_uevent(): the vendor (Freescale) and the object type. */
+static void modalias_fsl_mc(FILE *f, const Dev *d) {
+        fprintf(f, "fsl-mc:v00001957d%.*s", (int) strcspn(d->name, "."), d->name);
+}
+
+static void (*const modalias_writers[_BUS_MAX])(FILE *f, const Dev *d) = {
+        [BUS_PLATFORM] = modalias_of_or_platform,
+        [BUS_AMBA] = modalias_amba,
+        [BUS_PCI] = modalias_pci,
+        [BUS_CDX] = modalias_cdx,
+        [BUS_FSL_MC] = modalias_fsl_mc,
+};
+
+static char *modalias(const Dev *d) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        if (!f)
+                abort();
+        (modalias_writers[d->bus] ?: modalias_of_or_platform)(f, d);
         fclose(f);
         return buf;
 }
@@ -399,6 +494,8 @@ static char *props(const Dev *d, bool with_modalias) {
         }
         if (d->bus == FK_AMBA)
                 fprintf(f, "AMBA_ID=%08x\n", d->periphid);
+        for (size_t i = 0; i < d->n_extra; i++)
+                fprintf(f, "%s\n", d->extra[i]);
         if (with_modalias) {
                 m = modalias(d);
                 fprintf(f, "MODALIAS=%s\n", m);
@@ -549,7 +646,7 @@ static void emit(FakeKernel *fk, const Dev *d, const char *action, const char *e
         if (!f)
                 abort();
         fprintf(f, "%s@/%s%cACTION=%s%cDEVPATH=/%s%cSUBSYSTEM=%s%c", action, d->devpath, 0, action, 0, d->devpath, 0,
-                bus_names[d->bus], 0);
+                bus_name(d->bus), 0);
         if (extra)
                 fprintf(f, "%s%c", extra, 0);
         for (char *s = p; *s; s++)
@@ -571,15 +668,71 @@ static void emit_driver(FakeKernel *fk, FkBus bus, const char *name, const char 
         if (!f)
                 abort();
         fprintf(f, "%s@/bus/%s/drivers/%s%cACTION=%s%cDEVPATH=/bus/%s/drivers/%s%cSUBSYSTEM=drivers%cSEQNUM=%llu%c",
-                action, bus_names[bus], name, 0, action, 0, bus_names[bus], name, 0, 0, fk->seqnum++, 0);
+                action, bus_name(bus), name, 0, action, 0, bus_name(bus), name, 0, 0, fk->seqnum++, 0);
         fclose(f);
         broadcast(fk, msg, len);
 }
 
 /* --- the kernel's binding --- */
 
+/* The group's links: /sys/kernel/iommu_groups/N/devices/DEV and DEV/iommu_group. */
+static void group_show(FakeKernel *fk, Dev *d) {
+        char *rel, *link;
+
+        if (d->iommu_group < 0 || d->group_shown)
+                return;
+        rel = xasprintf("kernel/iommu_groups/%d/devices", d->iommu_group);
+        mkdir_p(fk, rel);
+        free(rel);
+        rel = xasprintf("kernel/iommu_groups/%d/devices/%s", d->iommu_group, d->name);
+        link = xasprintf("../../../../%s", d->devpath);
+        put_link(fk, link, rel);
+        free(rel);
+        free(link);
+        rel = xasprintf("%s/iommu_group", d->devpath);
+        link = xasprintf("../../../kernel/iommu_groups/%d", d->iommu_group);
+        put_link(fk, link, rel);
+        free(rel);
+        free(link);
+        d->group_shown = true;
+        dbg(fk, "%s: IOMMU group %d", d->name, d->iommu_group);
+}
+
+static void group_hide(FakeKernel *fk, Dev *d) {
+        char *rel;
+
+        if (!d->group_shown)
+                return;
+        rel = xasprintf("kernel/iommu_groups/%d/devices/%s", d->iommu_group, d->name);
+        (void) unlinkat(fk->sys_fd, rel, 0);
+        free(rel);
+        rel = xasprintf("kernel/iommu_groups/%d/devices", d->iommu_group);
+        if (unlinkat(fk->sys_fd, rel, AT_REMOVEDIR) == 0) {
+                free(rel);
+                rel = xasprintf("kernel/iommu_groups/%d", d->iommu_group);
+                (void) unlinkat(fk->sys_fd, rel, AT_REMOVEDIR);
+        }
+        free(rel);
+        d->group_shown = false;
+}
+
 static bool is_vfio(const Drv *drv) {
-        return streq(drv->name, "vfio-platform") || streq(drv->name, "vfio-amba");
+        return driver_is_vfio(drv->name);
+}
+
+/* vfio_pci_probe(): only a normal header; a PCI-to-PCI bridge (class 0x0604xx) has type 1. */
+static bool pci_bridge(const Dev *d) {
+        const char *class = extra_get(d, "PCI_CLASS");
+        size_t n = class ? strlen(class) : 0;
+
+        return n == 5 && strncasecmp(class, "604", 3) == 0;
+}
+
+/* vfio-fsl-mc: a dprc, or an object whose container it already has. */
+static bool fsl_mc_refused(const FakeKernel *fk, const Dev *d) {
+        const Dev *c = dev_find(fk, d->container);
+
+        return strncmp(d->name, "dprc.", 5) != 0 && !(c && streq_ptr(c->driver, "vfio-fsl-mc"));
 }
 
 /* platform_match()/amba_match(): the override only, else the driver's match table. */
@@ -592,10 +745,10 @@ static bool driver_match(const Dev *d, const Drv *drv) {
 }
 
 static void bind_now(FakeKernel *fk, Dev *d, const Drv *drv) {
-        char *target = xasprintf("../../../bus/%s/drivers/%s", bus_names[d->bus], drv->name);
+        char *target = xasprintf("../../../bus/%s/drivers/%s", bus_name(d->bus), drv->name);
         char *rel = xasprintf("%s/driver", d->devpath);
         char *back = xasprintf("../../../../%s", d->devpath);
-        char *brel = xasprintf("bus/%s/drivers/%s/%s", bus_names[d->bus], drv->name, d->name);
+        char *brel = xasprintf("bus/%s/drivers/%s/%s", bus_name(d->bus), drv->name, d->name);
 
         put_link(fk, back, brel);
         put_link(fk, target, rel);
@@ -612,7 +765,7 @@ static void bind_now(FakeKernel *fk, Dev *d, const Drv *drv) {
 
 static void unbind_now(FakeKernel *fk, Dev *d) {
         char *rel = xasprintf("%s/driver", d->devpath);
-        char *brel = xasprintf("bus/%s/drivers/%s/%s", bus_names[d->bus], d->driver, d->name);
+        char *brel = xasprintf("bus/%s/drivers/%s/%s", bus_name(d->bus), d->driver, d->name);
 
         (void) unlinkat(fk->sys_fd, rel, 0);
         (void) unlinkat(fk->sys_fd, brel, 0);
@@ -627,14 +780,19 @@ static void unbind_now(FakeKernel *fk, Dev *d) {
 
 /* really_probe(): 0 when bound, else the probe's (positive) error. */
 static int really_probe(FakeKernel *fk, Dev *d, const Drv *drv) {
+        group_show(fk, d); /* FK_GROUP_AT_PROBE: dma_configure() before the driver's probe */
         if (is_vfio(drv)) {
                 if (d->iommu_group < 0) {
                         dbg(fk, "%s: probe with driver %s failed with error -22 (no IOMMU group)", d->name, drv->name);
                         return EINVAL;
                 }
-                if (d->flags & FK_NO_RESET) {
+                if ((d->flags & FK_NO_RESET) && bus_table[d->bus].reset_by_compatible) {
                         dbg(fk, "%s: probe with driver %s failed with error -2 (no reset)", d->name, drv->name);
                         return ENOENT;
+                }
+                if ((d->bus == BUS_PCI && pci_bridge(d)) || (d->bus == BUS_FSL_MC && fsl_mc_refused(fk, d))) {
+                        dbg(fk, "%s: probe with driver %s failed with error -22", d->name, drv->name);
+                        return EINVAL;
                 }
         }
         bind_now(fk, d, drv);
@@ -658,23 +816,12 @@ static void remove_now(FakeKernel *fk, Dev *d) {
 
         if (d->driver)
                 unbind_now(fk, d);
-        rel = xasprintf("bus/%s/devices/%s", bus_names[d->bus], d->name);
+        rel = xasprintf("bus/%s/devices/%s", bus_name(d->bus), d->name);
         (void) unlinkat(fk->sys_fd, rel, 0);
         free(rel);
         dbg(fk, "%s removed", d->name);
         emit(fk, d, "remove", NULL);
-        if (d->iommu_group >= 0) {
-                rel = xasprintf("kernel/iommu_groups/%d/devices/%s", d->iommu_group, d->name);
-                (void) unlinkat(fk->sys_fd, rel, 0);
-                free(rel);
-                rel = xasprintf("kernel/iommu_groups/%d/devices", d->iommu_group);
-                if (unlinkat(fk->sys_fd, rel, AT_REMOVEDIR) == 0) {
-                        free(rel);
-                        rel = xasprintf("kernel/iommu_groups/%d", d->iommu_group);
-                        (void) unlinkat(fk->sys_fd, rel, AT_REMOVEDIR);
-                }
-                free(rel);
-        }
+        group_hide(fk, d);
         rm_rf_at(fk->sys_fd, d->devpath);
         for (i = 0; i < fk->n_devs && fk->devs[i] != d; i++)
                 ;
@@ -1270,21 +1417,25 @@ FakeKernel *fk_new(void) {
         for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++)
                 mkdir_p(fk, base[i]);
         put_str(fk, "devices/platform/uevent", "");
-        for (int b = 0; b < _FK_BUS_MAX; b++) {
-                char *rel = xasprintf("bus/%s/devices", bus_names[b]);
+        for (int b = 0; b < _BUS_MAX; b++) {
+                char *rel = xasprintf("devices/%s", dev_parent(b));
 
                 mkdir_p(fk, rel);
                 free(rel);
-                rel = xasprintf("bus/%s/drivers", bus_names[b]);
+                rel = xasprintf("bus/%s/devices", bus_name(b));
+
                 mkdir_p(fk, rel);
                 free(rel);
-                rel = xasprintf("bus/%s/drivers_probe", bus_names[b]);
+                rel = xasprintf("bus/%s/drivers", bus_name(b));
+                mkdir_p(fk, rel);
+                free(rel);
+                rel = xasprintf("bus/%s/drivers_probe", bus_name(b));
                 put_file(fk, rel, "", 0, 0200);
                 free(rel);
-                rel = xasprintf("bus/%s/drivers_autoprobe", bus_names[b]);
+                rel = xasprintf("bus/%s/drivers_autoprobe", bus_name(b));
                 put_str(fk, rel, "1\n");
                 free(rel);
-                rel = xasprintf("bus/%s/uevent", bus_names[b]);
+                rel = xasprintf("bus/%s/uevent", bus_name(b));
                 put_file(fk, rel, "", 0, 0200);
                 free(rel);
         }
@@ -1372,23 +1523,24 @@ int fk_device_add(FakeKernel *fk, const FkDeviceSpec *spec) {
         char *rel, *link;
         Dev *d;
 
-        if (!spec || spec->bus >= _FK_BUS_MAX || !valid_name(spec->name) ||
+        if (!spec || (int) spec->bus < 0 || spec->bus >= _BUS_MAX || !valid_name(spec->name) ||
             (spec->of_fullname && spec->of_fullname[0] != '/') || (spec->native && !valid_name(spec->native)))
                 return -EINVAL;
         if (dev_find(fk, spec->name))
                 return -EEXIST;
-        bus = bus_names[spec->bus];
+        bus = bus_name(spec->bus);
         d = xrealloc(NULL, sizeof(*d));
         *d = (Dev) {
                 .bus = spec->bus,
                 .name = xstrdup(spec->name),
-                .devpath = xasprintf("devices/platform/%s", spec->name),
+                .devpath = xasprintf("devices/%s/%s", dev_parent(spec->bus), spec->name),
                 .of_fullname = xstrdup(spec->of_fullname),
                 .native = xstrdup(spec->native),
                 .override = spec->override && *spec->override ? xstrdup(spec->override) : NULL,
                 .iommu_group = spec->iommu_group == 0 ? fk->next_group : spec->iommu_group < 0 ? -1 : spec->iommu_group,
                 .flags = spec->flags,
                 .periphid = spec->periphid,
+                .container = xstrdup(spec->container),
         };
         if (d->iommu_group >= fk->next_group)
                 fk->next_group = d->iommu_group + 1;
@@ -1397,11 +1549,9 @@ int fk_device_add(FakeKernel *fk, const FkDeviceSpec *spec) {
 
                 d->of_name = xstrndup(last, strcspn(last, "@"));
         }
-        for (size_t i = 0; spec->compatible && spec->compatible[i]; i++) {
-                d->compatible = xrealloc(d->compatible, (i + 1) * sizeof(char *));
-                d->compatible[i] = xstrdup(spec->compatible[i]);
-                d->n_compatible = i + 1;
-        }
+        d->compatible = strv_copy(spec->compatible, &d->n_compatible);
+        d->extra = strv_copy(spec->uevent_extra, &d->n_extra);
+        d->attrs = strv_copy(spec->attrs, &d->n_attrs);
         GROW(fk->devs, fk->n_devs, fk->size_devs);
         fk->devs[fk->n_devs++] = d;
 
@@ -1419,6 +1569,17 @@ int fk_device_add(FakeKernel *fk, const FkDeviceSpec *spec) {
         put_str(fk, rel, link);
         free(rel);
         free(link);
+        for (size_t i = 0; i < d->n_attrs; i++) {
+                size_t n = strcspn(d->attrs[i], "=");
+                char *attr = xstrndup(d->attrs[i], n);
+
+                rel = xasprintf("%s/%s", d->devpath, attr);
+                link = xasprintf("%s\n", d->attrs[i][n] ? d->attrs[i] + n + 1 : "");
+                put_str(fk, rel, link);
+                free(attr);
+                free(rel);
+                free(link);
+        }
         if (d->bus == FK_AMBA) {
                 rel = xasprintf("%s/id", d->devpath);
                 link = xasprintf("%08x\n", d->periphid);
@@ -1442,21 +1603,8 @@ int fk_device_add(FakeKernel *fk, const FkDeviceSpec *spec) {
         put_link(fk, link, rel);
         free(rel);
         free(link);
-        if (d->iommu_group >= 0) {
-                rel = xasprintf("kernel/iommu_groups/%d/devices", d->iommu_group);
-                mkdir_p(fk, rel);
-                free(rel);
-                rel = xasprintf("kernel/iommu_groups/%d/devices/%s", d->iommu_group, d->name);
-                link = xasprintf("../../../../%s", d->devpath);
-                put_link(fk, link, rel);
-                free(rel);
-                free(link);
-                rel = xasprintf("%s/iommu_group", d->devpath);
-                link = xasprintf("../../../kernel/iommu_groups/%d", d->iommu_group);
-                put_link(fk, link, rel);
-                free(rel);
-                free(link);
-        }
+        if (!(d->flags & FK_GROUP_AT_PROBE))
+                group_show(fk, d);
         if (d->of_fullname) {
                 char *node = xasprintf("firmware/devicetree/base%s", d->of_fullname), *buf = NULL;
                 size_t size = 0;
@@ -1536,14 +1684,14 @@ static char *module_name(const char *drv) {
 int fk_driver_register(FakeKernel *fk, FkBus bus, const char *name) {
         char *dir, *rel, *mod, *link;
 
-        if (bus >= _FK_BUS_MAX || !valid_name(name))
+        if ((int) bus < 0 || bus >= _BUS_MAX || !valid_name(name))
                 return -EINVAL;
         if (drv_find(fk, bus, name))
                 return -EEXIST;
         GROW(fk->drvs, fk->n_drvs, fk->size_drvs);
         fk->drvs[fk->n_drvs++] = (Drv) { .bus = bus, .name = xstrdup(name) };
 
-        dir = xasprintf("bus/%s/drivers/%s", bus_names[bus], name);
+        dir = xasprintf("bus/%s/drivers/%s", bus_name(bus), name);
         mkdir_p(fk, dir);
         rel = xasprintf("%s/bind", dir);
         put_file(fk, rel, "", 0, 0200);
@@ -1558,7 +1706,7 @@ int fk_driver_register(FakeKernel *fk, FkBus bus, const char *name) {
         rel = xasprintf("module/%s/drivers", mod);
         mkdir_p(fk, rel);
         free(rel);
-        rel = xasprintf("module/%s/drivers/%s:%s", mod, bus_names[bus], name);
+        rel = xasprintf("module/%s/drivers/%s:%s", mod, bus_name(bus), name);
         link = xasprintf("../../../%s", dir);
         put_link(fk, link, rel);
         free(rel);
@@ -1568,13 +1716,17 @@ int fk_driver_register(FakeKernel *fk, FkBus bus, const char *name) {
         put_link(fk, link, rel);
         free(rel);
         free(link);
-        if (streq(name, "vfio-platform")) {
-                mkdir_p(fk, "module/vfio_platform/parameters");
-                put_str(fk, "module/vfio_platform/parameters/reset_required", "Y\n");
+        if (streq(name, bus_table[bus].vfio_driver) && bus_table[bus].reset_param_module) {
+                rel = xasprintf("module/%s/parameters", bus_table[bus].reset_param_module);
+                mkdir_p(fk, rel);
+                free(rel);
+                rel = xasprintf("module/%s/parameters/reset_required", bus_table[bus].reset_param_module);
+                put_str(fk, rel, "Y\n");
+                free(rel);
         }
         free(mod);
         free(dir);
-        dbg(fk, "driver %s registered on %s", name, bus_names[bus]);
+        dbg(fk, "driver %s registered on %s", name, bus_name(bus));
 
         /* driver_attach() */
         for (size_t i = 0; i < fk->n_devs; i++) {
@@ -1589,7 +1741,7 @@ int fk_driver_register(FakeKernel *fk, FkBus bus, const char *name) {
 }
 
 int fk_driver_unregister(FakeKernel *fk, FkBus bus, const char *name) {
-        Drv *drv = bus < _FK_BUS_MAX ? drv_find(fk, bus, name) : NULL;
+        Drv *drv = (int) bus >= 0 && bus < _BUS_MAX ? drv_find(fk, bus, name) : NULL;
         char *rel, *mod;
         size_t i;
 
@@ -1598,7 +1750,7 @@ int fk_driver_unregister(FakeKernel *fk, FkBus bus, const char *name) {
         for (i = 0; i < fk->n_devs; i++)
                 if (fk->devs[i]->bus == bus && streq_ptr(fk->devs[i]->driver, name))
                         unbind_now(fk, fk->devs[i]);
-        rel = xasprintf("bus/%s/drivers/%s", bus_names[bus], name);
+        rel = xasprintf("bus/%s/drivers/%s", bus_name(bus), name);
         rm_rf_at(fk->sys_fd, rel);
         free(rel);
         mod = module_name(name);
@@ -1606,7 +1758,7 @@ int fk_driver_unregister(FakeKernel *fk, FkBus bus, const char *name) {
         rm_rf_at(fk->sys_fd, rel);
         free(rel);
         free(mod);
-        dbg(fk, "driver %s unregistered from %s", name, bus_names[bus]);
+        dbg(fk, "driver %s unregistered from %s", name, bus_name(bus));
         i = (size_t) (drv - fk->drvs);
         free(drv->name);
         memmove(fk->drvs + i, fk->drvs + i + 1, (fk->n_drvs - i - 1) * sizeof(Drv));

@@ -5,7 +5,7 @@
  * umockdev sysfs tree with kernel-like, synchronous driver binding, uevents and fault injection.
  *
  * How it works. The test process (the "harness") owns a umockdev testbed directory (ROOT/sys,
- * on /dev/shm unless TMPDIR is set) and a model of the platform and amba buses. Spawned
+ * on /dev/shm unless TMPDIR is set) and a model of every bus of the bus table. Spawned
  * programs run with
  *     LD_PRELOAD=fk-shim.so:libumockdev-preload.so.0
  * umockdev redirects every /sys path into the testbed; fk-shim.so catches write(), writev(),
@@ -31,16 +31,25 @@
  * reported); unbind (ENODEV unless bound to that driver); writes to "uevent" (synthetic event,
  * SYNTH_UUID=0); driver registration attaching matching unbound devices, unregistration
  * unbinding them; device add (add, then autoprobe) and remove (unbind if bound, then remove).
- * vfio-platform and vfio-amba refuse (probe error) a device without an IOMMU group (EINVAL) or
- * flagged FK_NO_RESET (ENOENT); every other driver accepts what it matches.
+ * The VFIO drivers (driver_is_vfio()) refuse (probe error) a device without an IOMMU group
+ * (EINVAL); where the bus's VFIO driver looks a reset up by compatible (platform, amba), one
+ * flagged FK_NO_RESET (ENOENT). vfio-pci also refuses a PCI-to-PCI bridge (PCI_CLASS 604xx:
+ * not a normal header, EINVAL); vfio-fsl-mc takes a dprc, and another object only when its
+ * container is bound to vfio-fsl-mc (EINVAL otherwise). A VFIO driver has no match table: it
+ * takes a device only through driver_override (vfio-cdx upstream, vfio-pci without new_id).
+ * Every other driver accepts what it matches (FkDeviceSpec.native). PCI IOMMU groups appear at
+ * the first probe with FK_GROUP_AT_PROBE (before: no iommu_group link, no
+ * /sys/kernel/iommu_groups/N/devices/DEV). Devices live in /sys/devices/<parent>/<name>:
+ * "platform" for platform and amba, "pci0000:00" for PCI, the bus's name otherwise.
  * uevents: kernel-format netlink messages, "ACTION@DEVPATH" then ACTION, DEVPATH, SUBSYSTEM,
  * DRIVER (when bound), OF_NAME, OF_FULLNAME, OF_COMPATIBLE_<i>, OF_COMPATIBLE_N, AMBA_ID (amba),
- * MODALIAS, SEQNUM; unbind events carry no DRIVER and no MODALIAS (as measured on 6.1).
+ * the spec's uevent_extra (PCI_*), MODALIAS, SEQNUM; unbind events carry no DRIVER and no MODALIAS (as measured on 6.1).
  *
  * Not modelled: stdio writes (fopen/fprintf: glibc writes internally, the shim cannot see them;
  * they land in the plain file with no effect), module loading (/sys/module/<mod> only appears
- * when a driver is registered), asynchronous probing, deferred probes, dmesg, other buses,
- * nested device parents (every device is /sys/devices/platform/<name>), driver kobject events.
+ * when a driver is registered), asynchronous probing, deferred probes, dmesg, buses outside the
+ * bus table, nested device parents (PCI bridges, DPRC containers: the tree is flat), PCI config
+ * space and the vendor/device/class attributes of PCI devices, driver kobject events.
  *
  * Running the daemon: give it the testbed as its root, so that its root-relative sysfs paths
  * are the very files umockdev shows as /sys (the shim acts on both) and its state goes to
@@ -60,26 +69,36 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include "bus.h"
+
 typedef struct FakeKernel FakeKernel;
 
-typedef enum FkBus {
-        FK_PLATFORM,
-        FK_AMBA,
-        _FK_BUS_MAX,
-} FkBus;
+/* The buses are the project's bus table (src/bus.h): every row exists in the testbed as
+ * /sys/bus/<bus_to_string()>/{devices,drivers,drivers_probe}, and the VFIO drivers are the
+ * table's (driver_is_vfio()). */
+typedef Bus FkBus;
+#define FK_PLATFORM BUS_PLATFORM
+#define FK_AMBA BUS_AMBA
+#define FK_PCI BUS_PCI
+#define FK_CDX BUS_CDX
+#define FK_FSL_MC BUS_FSL_MC
 
 /* The files whose writes the fake kernel acts on (and counts). */
 typedef enum FkFile {
-        FK_OVERRIDE, /* /sys/devices/platform/DEV/driver_override */
+        FK_OVERRIDE, /* /sys/devices/PARENT/DEV/driver_override */
         FK_UNBIND,   /* /sys/bus/BUS/drivers/DRV/unbind (also reached as DEV/driver/unbind) */
         FK_BIND,     /* /sys/bus/BUS/drivers/DRV/bind */
         FK_PROBE,    /* /sys/bus/BUS/drivers_probe */
-        FK_UEVENT,   /* /sys/devices/platform/DEV/uevent */
+        FK_UEVENT,   /* /sys/devices/PARENT/DEV/uevent */
         _FK_FILE_MAX,
 } FkFile;
 
 #define FK_NO_IOMMU (-1) /* FkDeviceSpec.iommu_group: no IOMMU group */
-#define FK_NO_RESET 1u   /* FkDeviceSpec.flags: vfio probes fail with ENOENT (no reset handler) */
+/* FkDeviceSpec.flags: */
+#define FK_NO_RESET 1u /* VFIO probes fail with ENOENT (no reset handler); only on buses whose VFIO
+                        * driver looks a reset up by compatible (bus_table[].reset_by_compatible) */
+#define FK_GROUP_AT_PROBE 2u /* the IOMMU group (and its links) appears at the first probe of the
+                              * device, whichever driver it is, as for PCI (iommu_probe_device()) */
 
 typedef struct FkDeviceSpec {
         FkBus bus;
@@ -89,8 +108,19 @@ typedef struct FkDeviceSpec {
         const char *native;            /* the driver whose match table fits it, or NULL */
         const char *override;          /* initial driver_override, NULL: "(null)" */
         int iommu_group;               /* 0: a group of its own; N > 0: group N; FK_NO_IOMMU */
-        unsigned flags;                /* FK_NO_RESET */
+        unsigned flags;                /* FK_NO_RESET, FK_GROUP_AT_PROBE */
         unsigned periphid;             /* AMBA_ID of an amba device */
+        /* Bus variables of its uevent (and of its uevent file), NULL-terminated "KEY=VALUE", as
+         * the bus's uevent callback writes them, after OF_* and before MODALIAS; e.g. for PCI:
+         * "PCI_CLASS=FF00", "PCI_ID=1AF4:1005", "PCI_SUBSYS_ID=1AF4:1100",
+         * "PCI_SLOT_NAME=0000:00:03.0". Taken as given (hostile values welcome). */
+        const char *const *uevent_extra;
+        /* Extra sysfs attributes of the device, NULL-terminated "NAME=CONTENT" (a newline is
+         * appended): CDX's "vendor=0x10ee", "device=0x8084". Taken as given. */
+        const char *const *attrs;
+        /* fsl-mc: the DPRC container ("dprc.2") of an object; vfio-fsl-mc takes a dprc, and an
+         * object only when its container is bound to vfio-fsl-mc (as upstream). */
+        const char *container;
 } FkDeviceSpec;
 
 /* Special faults for fk_fault(); a positive value is an errno. */
@@ -106,7 +136,7 @@ typedef struct FkDeviceSpec {
 /* True when the umockdev preload and fk-shim.so are there; otherwise says why on stderr.
  * Test programs exit 77 (skip) when false. The shim is $FK_SHIM or the built one. */
 bool fk_supported(void);
-/* A testbed with the platform and amba buses, no device, no driver. NULL on error (errno). */
+/* A testbed with every bus of the table, no device, no driver. NULL on error (errno). */
 FakeKernel *fk_new(void);
 /* Kills (SIGKILL) and reaps the children still running, removes the testbed. NULL-safe. */
 void fk_free(FakeKernel *fk);

@@ -2,7 +2,8 @@
 /* The fake kernel itself: sysfs as the kernel lays it out, kernel-like binding through real
  * writes (sh, and a small writer that mimics the daemon's openat()+write()), the errnos of the
  * kernel and of injected faults, uevents as libudev and udevadm see them, a write that hangs,
- * a device that vanishes, lost uevents (ENOBUFS), notify messages, signals, 1,000 devices.
+ * a device that vanishes, lost uevents (ENOBUFS), notify messages, signals, 1,000 devices; every
+ * bus of the bus table: PCI (uevent variables, groups at the first probe, bridges), CDX, fsl-mc.
  *
  * The test program is also its own helper: "test-fake-kernel --fk-helper MODE ..." runs under
  * the fake kernel as a child (see helper_main()). */
@@ -123,8 +124,8 @@ static int helper_main(int argc, char **argv) {
                 struct udev *u = udev_new();
                 struct udev_monitor *m = udev_monitor_new_from_netlink(u, "kernel");
 
-                udev_monitor_filter_add_match_subsystem_devtype(m, "platform", NULL);
-                udev_monitor_filter_add_match_subsystem_devtype(m, "amba", NULL);
+                for (Bus b = 0; b < _BUS_MAX; b++)
+                        udev_monitor_filter_add_match_subsystem_devtype(m, bus_to_string(b), NULL);
                 udev_monitor_enable_receiving(m);
                 printf("listening\n");
                 fflush(stdout);
@@ -371,6 +372,158 @@ START_TEST(test_layout) {
         assert_link(fk, "bus/amba/devices/" PL011, NULL);
         assert_link(fk, "bus/amba/drivers/uart-pl011/" PL011, NULL);
         ck_assert_int_eq(fk_device_remove(fk, PL011), -ENODEV);
+        fk_free(fk);
+}
+END_TEST
+
+/* Every row of the bus table is a bus of the testbed. */
+START_TEST(test_every_bus) {
+        FakeKernel *fk = fk_new();
+
+        for (Bus b = 0; b < _BUS_MAX; b++) {
+                char rel[128];
+                struct stat st;
+
+                snprintf(rel, sizeof rel, "%s/sys/bus/%s/devices", fk_root(fk), bus_to_string(b));
+                ck_assert_msg(stat(rel, &st) == 0 && S_ISDIR(st.st_mode), "%s", rel);
+                snprintf(rel, sizeof rel, "%s/sys/bus/%s/drivers", fk_root(fk), bus_to_string(b));
+                ck_assert_msg(stat(rel, &st) == 0 && S_ISDIR(st.st_mode), "%s", rel);
+                snprintf(rel, sizeof rel, "%s/sys/bus/%s/drivers_probe", fk_root(fk), bus_to_string(b));
+                ck_assert_msg(stat(rel, &st) == 0 && S_ISREG(st.st_mode), "%s", rel);
+                ck_assert_int_eq(fk_driver_register(fk, b, bus_default_driver(b)), 0);
+                ck_assert_int_eq(fk_driver_register(fk, b, bus_default_driver(b)), -EEXIST);
+        }
+        ck_assert_int_eq(fk_driver_register(fk, _BUS_MAX, "x"), -EINVAL);
+        ck_assert_int_eq(fk_device_add(fk, &(FkDeviceSpec) { .bus = _BUS_MAX, .name = "x" }), -EINVAL);
+        fk_free(fk);
+}
+END_TEST
+
+#define PCI_SYS "/sys/bus/pci"
+#define RNG "0000:00:03.0"
+#define RNG2 "0000:00:04.0"
+#define BRIDGE "0000:00:05.0"
+
+static const char *const rng_keys[] = { "PCI_CLASS=FF00", "PCI_ID=1AF4:1005", "PCI_SUBSYS_ID=1AF4:0004",
+                                        "PCI_SLOT_NAME=" RNG, NULL };
+static const char *const rng2_keys[] = { "PCI_CLASS=FF00", "PCI_ID=1AF4:1005", "PCI_SUBSYS_ID=1AF4:0004",
+                                         "PCI_SLOT_NAME=" RNG2, NULL };
+static const char *const bridge_keys[] = { "PCI_CLASS=60400", "PCI_ID=1B36:000C", "PCI_SUBSYS_ID=1B36:0000",
+                                           "PCI_SLOT_NAME=" BRIDGE, NULL };
+
+/* PCI: pci_uevent()'s variables in the uevent file and the events, the modalias from them; the
+ * group appears at the first probe; vfio-pci only through the override, never a bridge. */
+START_TEST(test_pci) {
+        FakeKernel *fk = new_fk();
+        FkDeviceSpec rng = { .bus = FK_PCI, .name = RNG, .native = "virtio-pci", .iommu_group = 3,
+                             .flags = FK_GROUP_AT_PROBE | FK_NO_RESET, .uevent_extra = rng_keys };
+        FkDeviceSpec rng2 = { .bus = FK_PCI, .name = RNG2, .native = "virtio-pci", .iommu_group = 4,
+                              .flags = FK_GROUP_AT_PROBE, .uevent_extra = rng2_keys };
+        FkDeviceSpec bridge = { .bus = FK_PCI, .name = BRIDGE, .native = "pcieport", .iommu_group = 5,
+                                .uevent_extra = bridge_keys };
+        pid_t mon = monitor(fk, "0");
+        char *out;
+
+        /* Never probed (its driver is not registered): no group yet. */
+        ck_assert_int_eq(fk_device_add(fk, &rng), 0);
+        ck_assert_ptr_null(fk_device_driver(fk, RNG));
+        assert_file(fk, "devices/pci0000:00/" RNG "/uevent",
+                    "PCI_CLASS=FF00\nPCI_ID=1AF4:1005\nPCI_SUBSYS_ID=1AF4:0004\nPCI_SLOT_NAME=" RNG "\n"
+                    "MODALIAS=pci:v00001AF4d00001005sv00001AF4sd00000004bc00scFFi00\n");
+        assert_link(fk, "bus/pci/devices/" RNG, "../../../devices/pci0000:00/" RNG);
+        assert_link(fk, "devices/pci0000:00/" RNG "/subsystem", "../../../bus/pci");
+        assert_link(fk, "devices/pci0000:00/" RNG "/iommu_group", NULL);
+        assert_link(fk, "kernel/iommu_groups/3/devices/" RNG, NULL);
+
+        /* vfio-pci has no match table: bind without an override is ENODEV; with one, the first
+         * probe creates the group, and FK_NO_RESET means nothing off platform and amba. */
+        ck_assert_int_eq(fk_driver_register(fk, FK_PCI, "vfio-pci"), 0);
+        ck_assert_ptr_null(fk_device_driver(fk, RNG));
+        out = writes(fk, PCI_SYS "/drivers/vfio-pci/bind", RNG, PCI_SYS "/devices/" RNG "/driver_override", "vfio-pci\n");
+        assert_contains(out, "bind -> ENODEV");
+        free(out);
+        out = writes(fk, PCI_SYS "/drivers_probe", RNG, PCI_SYS "/devices/" RNG "/uevent", "change");
+        assert_contains(out, "drivers_probe -> ok");
+        free(out);
+        ck_assert_str_eq(fk_device_driver(fk, RNG), "vfio-pci");
+        assert_link(fk, "devices/pci0000:00/" RNG "/iommu_group", "../../../kernel/iommu_groups/3");
+        assert_link(fk, "kernel/iommu_groups/3/devices/" RNG, "../../../../devices/pci0000:00/" RNG);
+        assert_link(fk, "devices/pci0000:00/" RNG "/driver", "../../../bus/pci/drivers/vfio-pci");
+        ck_assert_int_eq(fk_wait_output(fk, mon, "EVENT change " RNG " driver=vfio-pci modalias=pci:v00001AF4d00001005", T), 1);
+
+        /* The native driver takes the other one at registration: its group appears then. */
+        ck_assert_int_eq(fk_device_add(fk, &rng2), 0);
+        assert_link(fk, "devices/pci0000:00/" RNG2 "/iommu_group", NULL);
+        ck_assert_int_eq(fk_driver_register(fk, FK_PCI, "virtio-pci"), 0);
+        ck_assert_str_eq(fk_device_driver(fk, RNG2), "virtio-pci");
+        assert_link(fk, "devices/pci0000:00/" RNG2 "/iommu_group", "../../../kernel/iommu_groups/4");
+        ck_assert_str_eq(fk_device_driver(fk, RNG), "vfio-pci"); /* bound: left alone */
+
+        /* A PCI-to-PCI bridge: vfio-pci's probe refuses it (-EINVAL). */
+        ck_assert_int_eq(fk_device_add(fk, &bridge), 0);
+        assert_link(fk, "devices/pci0000:00/" BRIDGE "/iommu_group", "../../../kernel/iommu_groups/5");
+        out = writes(fk, PCI_SYS "/devices/" BRIDGE "/driver_override", "vfio-pci", PCI_SYS "/drivers/vfio-pci/bind", BRIDGE);
+        assert_contains(out, "bind -> EINVAL");
+        free(out);
+        ck_assert_ptr_null(fk_device_driver(fk, BRIDGE));
+
+        /* Removed: its group links go with it. */
+        ck_assert_int_eq(fk_device_remove(fk, RNG), 0);
+        assert_link(fk, "kernel/iommu_groups/3/devices/" RNG, NULL);
+        ck_assert_int_eq(fk_wait_output(fk, mon, "EVENT remove " RNG, T), 1);
+        fk_free(fk);
+}
+END_TEST
+
+/* CDX: vendor/device attributes, vfio-cdx only through the override. fsl-mc: vfio-fsl-mc takes
+ * a dprc, and an object only once its container is on vfio-fsl-mc. */
+START_TEST(test_cdx_fsl_mc) {
+        FakeKernel *fk = new_fk();
+        static const char *const cdx_attrs[] = { "vendor=0x10ee", "device=0x8084", NULL };
+        FkDeviceSpec cdx = { .bus = FK_CDX, .name = "cdx-00:00", .attrs = cdx_attrs };
+        FkDeviceSpec dprc = { .bus = FK_FSL_MC, .name = "dprc.2", .native = "fsl_mc_dprc" };
+        FkDeviceSpec dpni = { .bus = FK_FSL_MC, .name = "dpni.0", .native = "fsl_dpaa2_eth", .container = "dprc.2" };
+        char *out;
+
+        ck_assert_int_eq(fk_driver_register(fk, FK_CDX, "vfio-cdx"), 0);
+        ck_assert_int_eq(fk_device_add(fk, &cdx), 0);
+        assert_file(fk, "devices/cdx/cdx-00:00/vendor", "0x10ee\n");
+        assert_file(fk, "devices/cdx/cdx-00:00/device", "0x8084\n");
+        assert_file(fk, "devices/cdx/cdx-00:00/modalias", "cdx:v000010EEd00008084\n");
+        assert_link(fk, "bus/cdx/devices/cdx-00:00", "../../../devices/cdx/cdx-00:00");
+        ck_assert_ptr_null(fk_device_driver(fk, "cdx-00:00"));
+        out = writes(fk, "/sys/bus/cdx/drivers/vfio-cdx/bind", "cdx-00:00", "/sys/bus/cdx/devices/cdx-00:00/driver_override",
+                     "vfio-cdx");
+        assert_contains(out, "bind -> ENODEV");
+        free(out);
+        out = writes(fk, "/sys/bus/cdx/drivers/vfio-cdx/bind", "cdx-00:00", "/sys/bus/cdx/drivers/vfio-cdx/unbind", "x");
+        assert_contains(out, "vfio-cdx/bind -> ok");
+        free(out);
+        ck_assert_str_eq(fk_device_driver(fk, "cdx-00:00"), "vfio-cdx");
+
+        ck_assert_int_eq(fk_driver_register(fk, FK_FSL_MC, "fsl_mc_dprc"), 0);
+        ck_assert_int_eq(fk_driver_register(fk, FK_FSL_MC, "fsl_dpaa2_eth"), 0);
+        ck_assert_int_eq(fk_driver_register(fk, FK_FSL_MC, "vfio-fsl-mc"), 0);
+        ck_assert_int_eq(fk_device_add(fk, &dprc), 0);
+        ck_assert_int_eq(fk_device_add(fk, &dpni), 0);
+        assert_file(fk, "devices/fsl-mc/dpni.0/modalias", "fsl-mc:v00001957ddpni\n");
+        ck_assert_str_eq(fk_device_driver(fk, "dpni.0"), "fsl_dpaa2_eth");
+        /* The object first: its container is on a host driver, vfio-fsl-mc refuses it. */
+        out = writes(fk, "/sys/bus/fsl-mc/devices/dpni.0/driver_override", "vfio-fsl-mc",
+                     "/sys/bus/fsl-mc/drivers/fsl_dpaa2_eth/unbind", "dpni.0");
+        free(out);
+        out = writes(fk, "/sys/bus/fsl-mc/drivers/vfio-fsl-mc/bind", "dpni.0", "/sys/bus/fsl-mc/devices/dprc.2/driver_override",
+                     "vfio-fsl-mc");
+        assert_contains(out, "vfio-fsl-mc/bind -> EINVAL");
+        free(out);
+        /* The container, then the object. */
+        out = writes(fk, "/sys/bus/fsl-mc/drivers/fsl_mc_dprc/unbind", "dprc.2", "/sys/bus/fsl-mc/drivers_probe", "dprc.2");
+        free(out);
+        ck_assert_str_eq(fk_device_driver(fk, "dprc.2"), "vfio-fsl-mc");
+        out = writes(fk, "/sys/bus/fsl-mc/drivers/vfio-fsl-mc/bind", "dpni.0", "/sys/bus/fsl-mc/drivers_probe", "dpni.0");
+        assert_contains(out, "vfio-fsl-mc/bind -> ok");
+        free(out);
+        ck_assert_str_eq(fk_device_driver(fk, "dpni.0"), "vfio-fsl-mc");
         fk_free(fk);
 }
 END_TEST
@@ -915,6 +1068,9 @@ int main(int argc, char **argv) {
         tcase_add_test(tc, test_vanish);
         tcase_add_test(tc, test_hang);
         tcase_add_test(tc, test_native_grab);
+        tcase_add_test(tc, test_every_bus);
+        tcase_add_test(tc, test_pci);
+        tcase_add_test(tc, test_cdx_fsl_mc);
         suite_add_tcase(s, tc);
         tc = tcase_create("plumbing");
         tcase_set_timeout(tc, 600);

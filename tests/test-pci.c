@@ -46,6 +46,13 @@ static void teardown(void) {
         free(root);
 }
 
+/* tu_read_at() allocates: freed here, or LeakSanitizer fails the test. */
+static void assert_file(const char *rel, const char *want) {
+        _cleanup_free_ char *got = tu_read_at(root, rel);
+
+        ck_assert_str_eq(got, want);
+}
+
 static DeviceInfo *read_dev(const char *name) {
         DeviceInfo *d = NULL;
 
@@ -155,8 +162,8 @@ START_TEST(test_group_strict_names_blocker) {
         ck_assert_uint_eq(res.report.writes, 0);
         apply_result_done(&res);
         /* Nothing of the group moved. */
-        ck_assert_str_eq(tu_read_at(root, "sys/devices/platform/0000:00:05.0/driver_override"), "(null)\n");
-        ck_assert_str_eq(tu_read_at(root, "sys/devices/platform/0000:00:05.1/driver_override"), "(null)\n");
+        assert_file("sys/devices/platform/0000:00:05.0/driver_override", "(null)\n");
+        assert_file("sys/devices/platform/0000:00:05.1/driver_override", "(null)\n");
 
         /* Both selected: no blocker. */
         apply_one("[both]\ndevice = 0000:00:05.*\n", "0000:00:05.0", true, &res);
@@ -181,11 +188,11 @@ START_TEST(test_group_whole_binds_members) {
         apply_one("[one]\ndevice = 0000:00:05.0\ngroup = whole\n", "0000:00:05.0", false, &res);
         apply_result_done(&res);
         /* Both overrides written and both host drivers told to let go (nothing probes here). */
-        ck_assert_str_eq(tu_read_at(root, "sys/devices/platform/0000:00:05.0/driver_override"), "vfio-pci");
-        ck_assert_str_eq(tu_read_at(root, "sys/devices/platform/0000:00:05.1/driver_override"), "vfio-pci");
-        ck_assert_str_eq(tu_read_at(root, "sys/bus/pci/drivers/virtio-pci/unbind"), "0000:00:05.0");
+        assert_file("sys/devices/platform/0000:00:05.0/driver_override", "vfio-pci");
+        assert_file("sys/devices/platform/0000:00:05.1/driver_override", "vfio-pci");
+        assert_file("sys/bus/pci/drivers/virtio-pci/unbind", "0000:00:05.0");
         /* Other groups untouched. */
-        ck_assert_str_eq(tu_read_at(root, "sys/devices/platform/0000:00:02.0/driver_override"), "(null)\n");
+        assert_file("sys/devices/platform/0000:00:02.0/driver_override", "(null)\n");
 }
 END_TEST
 
@@ -197,7 +204,7 @@ START_TEST(test_bridge_never_taken) {
         ck_assert_ptr_nonnull(strstr(res.report.reason, "bridge"));
         ck_assert_uint_eq(res.report.writes, 0);
         apply_result_done(&res);
-        ck_assert_str_eq(tu_read_at(root, "sys/devices/platform/0000:00:00.0/driver_override"), "(null)\n");
+        assert_file("sys/devices/platform/0000:00:00.0/driver_override", "(null)\n");
 }
 END_TEST
 
@@ -209,8 +216,8 @@ START_TEST(test_identical_ids_by_slot) {
         apply_one("[second]\ndevice = 0000:00:03.0\n", "0000:00:02.0", false, &res);
         ck_assert_int_eq(res.action, APPLY_NONE);
         apply_result_done(&res);
-        ck_assert_str_eq(tu_read_at(root, "sys/devices/platform/0000:00:03.0/driver_override"), "vfio-pci");
-        ck_assert_str_eq(tu_read_at(root, "sys/devices/platform/0000:00:02.0/driver_override"), "(null)\n");
+        assert_file("sys/devices/platform/0000:00:03.0/driver_override", "vfio-pci");
+        assert_file("sys/devices/platform/0000:00:02.0/driver_override", "(null)\n");
 }
 END_TEST
 
