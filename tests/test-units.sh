@@ -73,6 +73,30 @@ else
         find "$root/etc/systemd/system" -type l
 fi
 
+# Bounded restarts that a daemon failing at once really reaches: StartLimitBurst starts, one
+# RestartSec apart, must fit in StartLimitIntervalSec with room for their own run time (twice).
+# systemd's default (5 in 10 s) with RestartSec=2s is never reached: it restarts forever.
+secs() { # VALUE: 500ms, 2s, 1min, 3 (seconds) -> seconds
+        echo "$1" | awk '/ms$/ { print $0 / 1000; next } /min$/ { print $0 * 60; next } { print $0 + 0 }'
+}
+key() { sed -n "s/^$2=//p" "$1" | tail -n 1; }
+svc="$tmp/units/vfio-platform-bindd.service"
+rs=$(secs "$(key "$svc" RestartSec)") burst=$(key "$svc" StartLimitBurst) iv=$(secs "$(key "$svc" StartLimitIntervalSec)")
+if [ "$(key "$svc" Restart)" = on-failure ] && [ -n "$burst" ] && [ -n "$iv" ] &&
+        awk -v r="$rs" -v b="$burst" -v i="$iv" 'BEGIN { exit !(b >= 2 && 2 * (b - 1) * r < i) }'; then
+        ok "restarts bounded: $burst starts, ${rs}s apart, within ${iv}s"
+else
+        ko "restart limit not reachable: RestartSec=$rs StartLimitBurst=${burst:-unset} StartLimitIntervalSec=${iv:-unset}"
+fi
+# The target is reached only when the daemon started: Requires= and After= on it.
+tgt="$tmp/units/vfio-platform-bind.target"
+if grep -qx 'Requires=vfio-platform-bindd.service' "$tgt" &&
+        grep -q '^After=.*vfio-platform-bindd.service' "$tgt"; then
+        ok "vfio-platform-bind.target requires the daemon and orders after it"
+else
+        ko "vfio-platform-bind.target: no Requires= and After= on vfio-platform-bindd.service"
+fi
+
 # The sandbox: systemd-analyze security's exposure of the daemon's unit, at most 2.5.
 if systemd-analyze security --help 2>&1 | grep -q -- --offline; then
         level=$(systemd-analyze security --offline=true "$tmp/units/vfio-platform-bindd.service" 2>&1 |

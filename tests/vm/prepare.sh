@@ -230,14 +230,17 @@ step_modules() {
 }
 
 # --- 7. device tree ---------------------------------------------------------------
-step_dtb() {
-	local key d=$VM_CACHE/build/dt
-	key=$(hash_of "$(qemu-system-aarch64 --version | head -1)" "${QEMU_BASE_ARGS[*]}" \
+# make_dtb STAMP DTB QEMU-ARGS...: QEMU's device tree for these arguments (CPUs, memory),
+# with the iommus and the hotplug node added
+make_dtb() {
+	local stamp=$1 dtb=$2 key d=$VM_CACHE/build/$1
+	shift 2
+	key=$(hash_of "$(qemu-system-aarch64 --version | head -1)" "$*" \
 		"$DT_IOMMU_NODES $DT_HOTPLUG_NODE $DT_HOTPLUG_SID $DT_SOC_SID" "$VM_DIR/lib/dt-edit.awk")
-	stamp_ok dtb "$key" && return
-	log "device tree: dump QEMU's, add iommus and the hotplug node"
+	stamp_ok "$stamp" "$key" && [ -f "$dtb" ] && return
+	log "device tree ($stamp): dump QEMU's, add iommus and the hotplug node"
 	rm -rf "$d"; mkdir -p "$d"
-	qemu-system-aarch64 "${QEMU_BASE_ARGS[@]}" -M "$QEMU_MACHINE,dumpdtb=$d/qemu-virt.dtb" \
+	qemu-system-aarch64 "$@" -M "$QEMU_MACHINE,dumpdtb=$d/qemu-virt.dtb" \
 		>"$d/dump.log" 2>&1 || { cat "$d/dump.log" >&2; die "dumpdtb failed"; }
 	local smmu ph
 	smmu=$(fdtget -l "$d/qemu-virt.dtb" / | grep '^smmuv3@' | head -1)
@@ -247,20 +250,24 @@ step_dtb() {
 	awk -v smmu="0x$ph" -v iommu_nodes="$DT_IOMMU_NODES" -v hp_node="$DT_HOTPLUG_NODE" \
 		-v hp_sid="$DT_HOTPLUG_SID" -v soc_sid="$DT_SOC_SID" \
 		-f "$VM_DIR/lib/dt-edit.awk" "$d/qemu-virt.dts" >"$d/vmtest.dts"
-	dtc -q -I dts -O dtb -o "$OUT/vmtest.dtb" "$d/vmtest.dts"
-	cp "$d/vmtest.dts" "$OUT/vmtest.dts"
+	dtc -q -I dts -O dtb -o "$dtb" "$d/vmtest.dts"
+	cp "$d/vmtest.dts" "${dtb%.dtb}.dts"
 	# Check the result.
-	fdtget "$OUT/vmtest.dtb" "/hp-parent${DT_HOTPLUG_NODE}" compatible >/dev/null ||
+	fdtget "$dtb" "/hp-parent${DT_HOTPLUG_NODE}" compatible >/dev/null ||
 		die "hotplug node missing in the edited DT"
-	fdtget "$OUT/vmtest.dtb" "$DT_HOTPLUG_NODE" compatible >/dev/null 2>&1 &&
+	fdtget "$dtb" "$DT_HOTPLUG_NODE" compatible >/dev/null 2>&1 &&
 		die "hotplug node still at the root"
 	local n sid
 	while read -r n sid; do
 		[ -n "$n" ] || continue
-		[ "$(fdtget -t x "$OUT/vmtest.dtb" "$n" iommus)" = "$ph ${sid#0x}" ] ||
+		[ "$(fdtget -t x "$dtb" "$n" iommus)" = "$ph ${sid#0x}" ] ||
 			die "iommus missing on $n"
 	done <<<"$DT_IOMMU_NODES"
-	stamp_set dtb "$key"
+	stamp_set "$stamp" "$key"
+}
+step_dtb() {
+	make_dtb dtb "$OUT/vmtest.dtb" "${QEMU_BASE_ARGS[@]}"
+	make_dtb dtb-systemd "$OUT/vmtest-systemd.dtb" "${QEMU_SYSTEMD_ARGS[@]}"
 }
 
 # --- 8. guest base root (cpio) ---------------------------------------------------
@@ -279,6 +286,32 @@ copy_lib() {
 		fi
 	done
 	return 1
+}
+
+# install_modules ROOT: the wanted kernel modules and what they depend on, plus ours, with
+# depmod and the guest's modprobe.d options
+install_modules() {
+	local root=$1 kroot=$VM_CACHE/kernel/root mdir=lib/modules/$KREL m dep f
+	mkdir -p "$root/$mdir/extra"
+	cp "$kroot/$mdir"/modules.{builtin,builtin.modinfo,order} "$root/$mdir/"
+	for m in $GUEST_MODULES; do
+		dep=$(/sbin/modprobe -d "$kroot" -S "$KREL" --show-depends "$m" 2>/dev/null |
+			sed -n 's/^insmod \([^ ]*\).*/\1/p') || true
+		[ -n "$dep" ] || { grep -q "/$m.ko" "$kroot/$mdir/modules.builtin" && continue; die "module $m not found"; }
+		for f in $dep; do
+			mkdir -p "$root/$(dirname "${f#"$kroot"/}")"
+			cp "$f" "$root/${f#"$kroot"/}"
+		done
+	done
+	cp "$OUT"/modules/*.ko "$root/$mdir/extra/"
+	depmod -b "$root" "$KREL"
+	mkdir -p "$root/etc/modprobe.d"
+	cat >"$root/etc/modprobe.d/vmtest.conf" <<-'EOF'
+	# vfio-platform: the virtio and fw-cfg devices have no reset module.
+	options vfio_platform reset_required=0
+	# QEMU's SMMUv3 offers no interrupt remapping.
+	options vfio_iommu_type1 allow_unsafe_interrupts=1
+	EOF
 }
 
 step_guest() {
@@ -326,28 +359,7 @@ step_guest() {
 			done
 		done < <(find "$root" -type f)
 	done
-	# kernel modules: the wanted ones and what they depend on, plus ours
-	local kroot=$VM_CACHE/kernel/root mdir=lib/modules/$KREL m dep
-	mkdir -p "$root/$mdir/extra"
-	cp "$kroot/$mdir"/modules.{builtin,builtin.modinfo,order} "$root/$mdir/"
-	for m in $GUEST_MODULES; do
-		dep=$(/sbin/modprobe -d "$kroot" -S "$KREL" --show-depends "$m" 2>/dev/null |
-			sed -n 's/^insmod \([^ ]*\).*/\1/p') || true
-		[ -n "$dep" ] || { grep -q "/$m.ko" "$kroot/$mdir/modules.builtin" && continue; die "module $m not found"; }
-		for f in $dep; do
-			mkdir -p "$root/$(dirname "${f#"$kroot"/}")"
-			cp "$f" "$root/${f#"$kroot"/}"
-		done
-	done
-	cp "$OUT"/modules/*.ko "$root/$mdir/extra/"
-	depmod -b "$root" "$KREL"
-	mkdir -p "$root/etc/modprobe.d"
-	cat >"$root/etc/modprobe.d/vmtest.conf" <<-'EOF'
-	# vfio-platform: the virtio and fw-cfg devices have no reset module.
-	options vfio_platform reset_required=0
-	# QEMU's SMMUv3 offers no interrupt remapping.
-	options vfio_iommu_type1 allow_unsafe_interrupts=1
-	EOF
+	install_modules "$root"
 	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
 	printf 'root:x:0:\n' >"$root/etc/group"
 	: >"$root/etc/fstab"
@@ -357,7 +369,86 @@ step_guest() {
 	stamp_set guest "$key"
 }
 
-# --- 9. vfio-open -------------------------------------------------------------------
+# --- 9. the systemd guest's root (cpio) ----------------------------------------------
+# Debian's packages extracted into a merged-/usr tree and configured by hand the way their
+# maintainer scripts would (users, machine-id, alternatives, default target), with masks for
+# what a test guest does not need. The cpio is an initramfs whose /init is systemd: without
+# /etc/initrd-release, systemd 252 takes it as the real root (no switch-root).
+SYSTEMD_MASKS="getty.target getty@tty1.service serial-getty@ttyAMA0.service
+ systemd-logind.service systemd-firstboot.service systemd-hwdb-update.service ldconfig.service
+ systemd-journal-catalog-update.service systemd-networkd.service systemd-networkd.socket
+ systemd-networkd-wait-online.service systemd-network-generator.service systemd-resolved.service
+ systemd-timesyncd.service systemd-update-utmp.service systemd-update-utmp-runlevel.service
+ systemd-pstore.service systemd-ask-password-console.path systemd-ask-password-wall.path
+ e2scrub_reap.service apt-daily.timer apt-daily-upgrade.timer fstrim.timer
+ proc-sys-fs-binfmt_misc.automount systemd-binfmt.service"
+step_systemd_download() {
+	local d=$VM_CACHE/debs/systemd key a=$VM_CACHE/build/systemd-apt
+	key=$(hash_of "$SYSTEMD_PKGS")
+	stamp_ok download-systemd "$key" && return
+	apt_update
+	log "downloading the systemd guest's packages (the closure of $(wc -w <<<"$SYSTEMD_PKGS") packages)"
+	rm -rf "$d" "$a"; mkdir -p "$d/partial" "$a"
+	: >"$a/status"
+	# apt resolves the whole Depends: closure against an empty arm64 dpkg status, with its own
+	# package cache (the host's is amd64's), and only downloads.
+	# shellcheck disable=SC2086
+	apt-get -q -y --download-only --no-install-recommends \
+		-o Dir::State::status="$a/status" -o Dir::Cache="$a" -o Dir::Cache::archives="$d" \
+		-o APT::Architecture=arm64 -o APT::Architectures::=arm64 \
+		-o APT::Sandbox::User=root -o Debug::NoLocking=1 \
+		install $SYSTEMD_PKGS >"$a/download.log" 2>&1 ||
+		{ tail -20 "$a/download.log" >&2; die "downloading the systemd guest's packages failed"; }
+	rm -rf "$d/partial" "$d/lock"
+	stamp_set download-systemd "$key"
+}
+
+step_systemd() {
+	local key g=$VM_CACHE/build/systemd root p f n
+	key=$(hash_of "$KREL $KVER" "$(ls "$VM_CACHE/debs/systemd")" "$(cat "$VM_CACHE/stamps/modules")" \
+		"$SYSTEMD_SKIP_RE $SYSTEMD_MASKS" "$(declare -f step_systemd install_modules)" v1)
+	stamp_ok systemd "$key" && [ -f "$OUT/systemd-base.cpio" ] && return
+	log "building the systemd guest's root"
+	root=$g/root
+	rm -rf "$g"; mkdir -p "$root"/usr/{bin,sbin,lib}
+	for p in bin sbin lib; do ln -s "usr/$p" "$root/$p"; done
+	n=0
+	for f in "$VM_CACHE"/debs/systemd/*.deb; do
+		p=$(dpkg-deb -f "$f" Package)
+		[[ $p =~ $SYSTEMD_SKIP_RE ]] && continue
+		# --keep-directory-symlink: bin/, sbin/ and lib/ stay links into usr/ (merged /usr)
+		dpkg-deb --fsys-tarfile "$f" | tar -x --keep-directory-symlink -C "$root" ||
+			die "extracting $f failed"
+		n=$((n + 1))
+	done
+	rm -rf "$root"/usr/share/{doc,man,info,locale,lintian,bash-completion,zsh} "$root/usr/lib/udev/hwdb.d" \
+		"$root/usr/lib/$TRIPLET/gconv"   # iconv modules: 20 MB nobody here uses
+	# What the maintainer scripts would have done
+	cp "$root/usr/share/base-passwd/passwd.master" "$root/etc/passwd"
+	cp "$root/usr/share/base-passwd/group.master" "$root/etc/group"
+	systemd-sysusers --root="$root" >"$g/sysusers.log" 2>&1 ||
+		{ cat "$g/sysusers.log" >&2; die "systemd-sysusers --root failed"; }
+	echo 0123456789abcdef0123456789abcdef >"$root/etc/machine-id"
+	echo vmtest >"$root/etc/hostname"
+	[ -e "$root/etc/os-release" ] || ln -s ../usr/lib/os-release "$root/etc/os-release"
+	[ -e "$root/usr/bin/awk" ] || ln -s mawk "$root/usr/bin/awk"
+	[ -e "$root/bin/sh" ] || ln -s dash "$root/bin/sh"
+	: >"$root/etc/fstab"
+	mkdir -p "$root"/{proc,sys,dev,run,tmp,root,var/tmp,var/log} "$root/etc/systemd/system"
+	ln -sfn /lib/systemd/system/multi-user.target "$root/etc/systemd/system/default.target"
+	for p in $SYSTEMD_MASKS; do ln -sfn /dev/null "$root/etc/systemd/system/$p"; done
+	install_modules "$root"
+	echo "$KREL" >"$root/etc/vmtest-kernel"
+	ln -s /lib/systemd/systemd "$root/init"
+	[ ! -e "$root/etc/initrd-release" ] || die "initrd-release in the systemd root: systemd would switch root"
+	[ -x "$root/lib/systemd/systemd" ] || die "no systemd in the systemd root"
+	(cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$OUT/systemd-base.cpio.tmp"
+	mv "$OUT/systemd-base.cpio.tmp" "$OUT/systemd-base.cpio"
+	log "systemd root: $n packages, $(du -h "$OUT/systemd-base.cpio" | cut -f1)"
+	stamp_set systemd "$key"
+}
+
+# --- 10. vfio-open -------------------------------------------------------------------
 step_tools() {
 	local key
 	key=$(hash_of "$VM_DIR/vfio-open.c" "$("$TRIPLET-gcc" --version | head -1)")
@@ -373,7 +464,7 @@ timed() { # STEP: run it, say how long it took when it did something
 	[ $((SECONDS - t)) -lt 1 ] || log "  $1: $((SECONDS - t)) s"
 }
 for s in step_host step_versions step_download step_kernel step_kbuild step_modules \
-	step_dtb step_guest step_tools; do
+	step_dtb step_guest step_systemd_download step_systemd step_tools; do
 	timed "$s"
 done
 {
@@ -382,6 +473,8 @@ done
 	echo "IMAGE=$OUT/Image"
 	echo "DTB=$OUT/vmtest.dtb"
 	echo "BASE_CPIO=$OUT/base.cpio"
+	echo "SYSTEMD_CPIO=$OUT/systemd-base.cpio"
+	echo "SYSTEMD_DTB=$OUT/vmtest-systemd.dtb"
 	echo "VFIO_OPEN=$OUT/vfio-open"
 } >"$OUT/prepared.env"
 log "ready in $VM_CACHE ($(( $(date +%s) - T0 )) s): kernel $KREL ($KVER), base root $(du -h "$OUT/base.cpio" | cut -f1)"

@@ -8,26 +8,32 @@
 #                         arm64 (make DESTDIR=DIR install, --prefix=/usr
 #                         --sysconfdir=/etc); default: cross-build them here
 #     --no-build          do not cross-build the project (its scenarios skip)
+#     --deb FILE          systemd guests: install this arm64 .deb (tools/build-deb.sh
+#                         --arch arm64) instead of the install tree
 #     --require-project   a missing or failing project build is a failure,
 #                         not a skip
 #     -j N                boots in parallel (default: number of cores)
-#     --timeout S         hard limit for one boot (default 150)
+#     --timeout S         hard limit for one boot (default 150; times the
+#                         scenario's vmtest-timeout-factor)
 #     --no-prepare        do not run prepare.sh first
 #     --out DIR           logs (default $VM_CACHE/run)
 #     --list              list the scenarios and exit
 #     --shell             boot the guest with an interactive shell (no test)
+# Scenario headers (see README.md): vmtest-init: busybox|systemd, vmtest-qemu: extra
+# qemu-system-aarch64 words, vmtest-cmdline: extra kernel command-line words.
 # Environment: VM_CACHE (default /var/cache/vfio-platform-bindd-vm).
 set -euo pipefail
 LOG_PREFIX=run
 . "$(dirname "$0")/lib/common.sh"
 
-INSTALL_TREE="" BUILD=1 REQUIRE=0 JOBS=$(nproc) TIMEOUT=150 PREPARE=1 OUTDIR="" LIST=0 SHELL_MODE=0
+DEB="" INSTALL_TREE="" BUILD=1 REQUIRE=0 JOBS=$(nproc) TIMEOUT=150 PREPARE=1 OUTDIR="" LIST=0 SHELL_MODE=0
 SCEN=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--install-tree) INSTALL_TREE=$(cd "$2" && pwd); shift ;;
 	--install-tree=*) INSTALL_TREE=$(cd "${1#*=}" && pwd) ;;
 	--no-build) BUILD=0 ;;
+	--deb) DEB=$(realpath "$2"); shift ;;
 	--require-project) REQUIRE=1 ;;
 	-j) JOBS=$2; shift ;;
 	-j*) JOBS=${1#-j} ;;
@@ -36,7 +42,7 @@ while [ $# -gt 0 ]; do
 	--out) OUTDIR=$2; shift ;;
 	--list) LIST=1 ;;
 	--shell) SHELL_MODE=1 ;;
-	-h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,25p' "$0"; exit 0 ;;
 	-*) die "unknown option $1" ;;
 	*) SCEN+=("$1") ;;
 	esac
@@ -124,8 +130,76 @@ if [ -n "$PROJECT_TREE" ]; then
 	mkdir -p "$ov/vmtest/project"
 	cp -a "$PROJECT_TREE/." "$ov/vmtest/project/"
 fi
-(cd "$ov" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$OUTDIR/overlay.cpio"
+pack_cpio() { (cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet); }
+pack_cpio "$ov" >"$OUTDIR/overlay.cpio"
 cat "$BASE_CPIO" "$OUTDIR/overlay.cpio" >"$OUTDIR/initrd.cpio"
+
+# systemd_initrd SCENARIO: the systemd guest's root plus the project installed as a user
+# would (the install tree copied over /, the scenario's boot policy in
+# /etc/vfio-platform-bind.d/, "systemctl --root enable vfio-platform-bindd" from the host)
+# and the test unit, which runs the scenario once multi-user.target is reached.
+systemd_initrd() {
+	local s=$1 st=$OUTDIR/systemd/$1 p
+	rm -rf "$st"; mkdir -p "$st/stage/usr"/{bin,sbin,lib}
+	st=$st/stage
+	# the base root is merged-/usr: the install tree's /lib and /sbin land in /usr
+	for p in bin sbin lib; do ln -s "usr/$p" "$st/$p"; done
+	[ -n "$DEB" ] || tar -C "$PROJECT_TREE" -c . | tar -x --keep-directory-symlink -C "$st"
+	cp -a "$ov/vmtest" "$st/vmtest"
+	if [ -n "$DEB" ]; then
+		# the package's files, then what its postinst does in an image (dh_installsystemd:
+		# "deb-systemd-helper enable" of both units; no start: nothing runs yet)
+		dpkg-deb --fsys-tarfile "$DEB" | tar -x --keep-directory-symlink -C "$st" ||
+			die "$s: cannot extract $DEB"
+		systemctl --root="$st" enable vfio-platform-bind-early.service vfio-platform-bindd.service \
+			>"$st/../postinst.log" 2>&1 || { cat "$st/../postinst.log" >&2; die "$s: enabling the package's units failed"; }
+	fi
+	rm -rf "$st/vmtest/project"
+	if grep -q '^boot_policy()' "$VM_DIR/scenarios/$s.sh"; then
+		mkdir -p "$st/etc/vfio-platform-bind.d"
+		bash -c '. "$1"; . "$2"; boot_policy' sh "$VM_DIR/guest/lib.sh" "$VM_DIR/scenarios/$s.sh" \
+			>"$st/etc/vfio-platform-bind.d/50-vmtest.conf" || die "$s: boot_policy failed"
+		chmod 0644 "$st/etc/vfio-platform-bind.d/50-vmtest.conf"
+	fi
+	mkdir -p "$st/etc/systemd/system"
+	cat >"$st/etc/systemd/system/vmtest.service" <<-'EOF'
+	[Unit]
+	Description=VM test scenario (tests/vm)
+	After=multi-user.target vmtest-consumer.service
+
+	[Service]
+	# not oneshot: the boot must finish while the test runs (systemd-analyze needs that)
+	Type=exec
+	Environment=PATH=/usr/sbin:/usr/bin:/sbin:/bin:/vmtest/bin HOME=/root TERM=dumb
+	ExecStart=/bin/sh -c '. /vmtest/lib.sh; vm_main'
+	StandardOutput=tty
+	StandardError=tty
+	TTYPath=/dev/ttyAMA0
+
+	[Install]
+	WantedBy=multi-user.target
+	EOF
+	# what a user of the devices (a VMM) does, as vfio-platform-bind.target says
+	cat >"$st/etc/systemd/system/vmtest-consumer.service" <<-'EOF'
+	[Unit]
+	Description=A user of the bound devices (tests/vm)
+	Requires=vfio-platform-bind.target
+	After=vfio-platform-bind.target
+
+	[Service]
+	Type=oneshot
+	RemainAfterExit=yes
+	ExecStart=/bin/true
+
+	[Install]
+	WantedBy=multi-user.target
+	EOF
+	systemctl --root="$st" enable vfio-platform-bindd.service vmtest.service vmtest-consumer.service >"$st/../enable.log" 2>&1 ||
+		{ cat "$st/../enable.log" >&2; die "$s: systemctl --root enable failed"; }
+	rm "$st/bin" "$st/sbin" "$st/lib"
+	pack_cpio "$st" >"$st/../overlay.cpio"
+	cat "$SYSTEMD_CPIO" "$st/../overlay.cpio" >"$st/../initrd.cpio"
+}
 
 CMDLINE_BASE="console=ttyAMA0 panic=-1 quiet loglevel=3 iommu.passthrough=1"
 QEMU_CMD=(qemu-system-aarch64 "${QEMU_BASE_ARGS[@]}" "${QEMU_DEVICE_ARGS[@]}"
@@ -163,10 +237,18 @@ monitor_relay() {
 }
 
 boot() { # RUN (scenario or scenario#i)
-	local r=$1 s=${1%%#*} log start rc extra allowed mon relay="" reader="" limit
+	local r=$1 s=${1%%#*} log start rc cmd extra allowed mon relay="" reader="" limit
 	log=$OUTDIR/logs/${r//#/.}.log
-	# "# vmtest-timeout-factor: N": N times --timeout (a PCI boot's coldplug is slow)
+	# "# vmtest-timeout-factor: N": N times --timeout (a PCI boot's coldplug is slow; a systemd
+	# guest boots systemd first, and each systemctl run in it costs seconds under TCG)
 	limit=$((TIMEOUT * $(header "$s" timeout-factor | grep -xE '[1-9]' || echo 1)))
+	# "# vmtest-init: systemd": the systemd guest, with its own initramfs, CPUs, memory and DTB
+	if [ "$(header "$s" init)" = systemd ]; then
+		cmd=(qemu-system-aarch64 "${QEMU_SYSTEMD_ARGS[@]}" "${QEMU_DEVICE_ARGS[@]}"
+			-kernel "$IMAGE" -initrd "$OUTDIR/systemd/$s/initrd.cpio" -dtb "$SYSTEMD_DTB")
+	else
+		cmd=("${QEMU_CMD[@]}")
+	fi
 	# "# vmtest-qemu: WORDS": appended to the QEMU command line (PCI devices)
 	read -ra extra <<<"$(header "$s" qemu)"
 	# "# vmtest-monitor: COMMAND...": a monitor on a pipe pair, fed by monitor_relay
@@ -184,8 +266,9 @@ boot() { # RUN (scenario or scenario#i)
 		relay=$!
 	fi
 	start=$(date +%s.%N)
-	timeout --signal=KILL "$limit" "${QEMU_CMD[@]}" "${extra[@]}" \
-		-append "$CMDLINE_BASE vmtest.scenario=$s vmtest.timeout=$((limit - 30))" \
+	# "# vmtest-cmdline: WORDS": appended to the kernel command line
+	timeout --signal=KILL "$limit" "${cmd[@]}" "${extra[@]}" \
+		-append "$CMDLINE_BASE vmtest.scenario=$s vmtest.timeout=$((limit - 30)) $(header "$s" cmdline)" \
 		</dev/null >"$log" 2>&1 && rc=0 || rc=$?
 	if [ -n "$relay" ]; then
 		kill "$relay" "$reader" 2>/dev/null; wait "$relay" "$reader" 2>/dev/null || true
@@ -201,12 +284,23 @@ declare -A SKIPWHY=()
 for s in "${SCEN[@]}"; do
 	req=$(header "$s" requires)
 	[ -n "$req" ] || continue
+	[ -z "$DEB" ] || [ "$(header "$s" init)" != systemd ] || continue   # the .deb has them
 	if [ -z "$PROJECT_TREE" ]; then SKIPWHY[$s]=$PROJECT_NOTE; continue; fi
 	missing=""
 	for p in $req; do
 		[ -n "$(find "$PROJECT_TREE" -name "$p" \( -type f -o -type l \) 2>/dev/null | head -1)" ] || missing+=" $p"
 	done
 	[ -z "$missing" ] || SKIPWHY[$s]="not built yet:$missing (install tree $PROJECT_TREE)"
+done
+
+# The systemd guests' initramfs, one per scenario (its boot policy is in it).
+for s in "${SCEN[@]}"; do
+	[ "$(header "$s" init)" = systemd ] || continue
+	if [ -z "$PROJECT_TREE" ] && [ -z "$DEB" ]; then
+		SKIPWHY[$s]=${SKIPWHY[$s]:-${PROJECT_NOTE:-no install tree}}
+		continue
+	fi
+	[ -n "${SKIPWHY[$s]:-}" ] || systemd_initrd "$s"
 done
 
 started=0
@@ -221,7 +315,7 @@ done
 wait || true
 
 # --- results ------------------------------------------------------------------------------
-pass=0 failn=0 skipn=0 boot_times=""
+pass=0 failn=0 skipn=0 boot_times="" sd_times=""
 for r in "${RUNS[@]}"; do
 	s=${r%%#*}
 	log=$OUTDIR/logs/${r//#/.}.log
@@ -240,7 +334,8 @@ for r in "${RUNS[@]}"; do
 	host=$(grep -a '^HOST ' "$log" | tail -1 || true)
 	secs=$(echo "$host" | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p')
 	begin=$(tr -d '\r' <"$log" | grep -aoE "VMTEST BEGIN $s uptime=[0-9.]+" | head -1 | sed 's/.*uptime=//' || true)
-	[ -n "$begin" ] && boot_times+=" $begin"
+	if [ -n "$begin" ] && [ "$(header "$s" init)" = systemd ]; then sd_times+=" $begin"
+	elif [ -n "$begin" ]; then boot_times+=" $begin"; fi
 	case $line in
 	"VMTEST PASS "*) echo "PASS $r (${secs}s)"; pass=$((pass + 1)) ;;
 	"VMTEST SKIP "*)
@@ -257,6 +352,7 @@ for r in "${RUNS[@]}"; do
 	esac
 done
 [ -n "$boot_times" ] && log "kernel start to /init (guest uptime):$boot_times s"
+[ -n "$sd_times" ] && log "systemd guests, kernel start to the test unit (guest uptime):$sd_times s"
 log "$started boots, $(( $(date +%s) - T0 )) s in all; logs in $OUTDIR/logs"
 echo "$pass passed, $failn failed, $skipn skipped"
 [ "$failn" = 0 ]

@@ -383,6 +383,49 @@ vm_need_verb() {
 	"$1" --help 2>&1 | grep -qE "^ +$2( |\$)" || skip "$1 has no '$2' command yet"
 }
 
+# --- systemd as PID 1 (scenarios with "# vmtest-init: systemd") ---------------------------
+vm_systemd() { [ -d /run/systemd/system ]; }
+vm_sd() { # UNIT PROPERTY -> its value (systemctl show -P, or the snapshot vm_sd_snap took)
+	if [ -f "/tmp/vmsd/$1" ]; then
+		sed -n "s/^$2=//p" "/tmp/vmsd/$1" | head -n 1
+	else
+		systemctl show -P "$2" "$1" 2>/dev/null
+	fi
+}
+# vm_sd_snap UNIT...: one `systemctl show` per unit for the checks that follow (each
+# systemctl run costs up to seconds under TCG); vm_sd_snap with no unit drops the snapshots
+vm_sd_snap() {
+	rm -rf /tmp/vmsd
+	[ $# -gt 0 ] || return 0
+	mkdir -p /tmp/vmsd
+	for _u in "$@"; do systemctl show "$_u" >"/tmp/vmsd/$_u" 2>/dev/null; done
+}
+vm_sd_state() { echo "$1: $(vm_sd "$1" ActiveState)/$(vm_sd "$1" SubState) result=$(vm_sd "$1" Result) NRestarts=$(vm_sd "$1" NRestarts)"; }
+# vm_sd_wait UNIT STATE [SECONDS=10]: wait until ActiveState is STATE (read live)
+vm_sd_wait() {
+	_end=$(awk -v t="${3:-10}" '{ print int($1 + t) }' /proc/uptime)
+	while :; do
+		[ "$(systemctl show -P ActiveState "$1" 2>/dev/null)" = "$2" ] && return 0
+		[ "$(cut -d. -f1 /proc/uptime)" -lt "$_end" ] || return 1
+		sleep 0.2
+	done
+}
+vm_sd_expect() { # UNIT PROPERTY VALUE
+	_v=$(vm_sd "$1" "$2")
+	[ "$_v" = "$3" ] || fail "$1: $2=$_v, expected $3 ($(vm_sd_state "$1"))"
+	ok "$1: $2=$3"
+}
+# vm_sd_blame UNIT...: systemd-analyze blame's lines for these units, as INFO
+vm_sd_blame() {
+	# (only once the boot has finished: no job left)
+	timeout 30 systemctl is-system-running --wait >/dev/null 2>&1
+	_b=$(systemd-analyze blame --no-pager 2>&1)
+	for _u in "$@"; do
+		info "blame: $(echo "$_b" | grep -F " $_u" | sed 's/^ *//' | head -1)"
+	done
+	info "$(systemd-analyze time 2>/dev/null | head -1)"
+}
+
 # --- runner (called by /init) -------------------------------------------------------------
 vm_diag() {
 	echo "---- diagnostics ----"
@@ -393,6 +436,11 @@ vm_diag() {
 	for _d in $(vm_pci_devices); do echo "state: $(vm_bus_state pci "$_d")"; done
 	lsmod | sed 's/^/lsmod: /'
 	[ -s "$BINDD_LOG" ] && tail -n 60 "$BINDD_LOG" | sed 's/^/bindd: /'
+	if vm_systemd; then
+		systemctl --no-pager list-units --failed 2>&1 | sed 's/^/systemd: /'
+		journalctl -b --no-pager -o short-monotonic -u vfio-platform-bindd.service \
+			-u vfio-platform-bind-early.service 2>&1 | tail -n 60 | sed 's/^/bindd: /'
+	fi
 	dmesg | tail -n 80 | sed 's/^/dmesg: /'
 	echo "---- end of diagnostics ----"
 }
@@ -415,7 +463,9 @@ vm_main() {
 		_req=$(sed -n 's/^# vmtest-requires://p' "$_f")
 		_missing=""
 		for _p in $_req; do
-			[ -n "$(find /vmtest/project -name "$_p" -type f 2>/dev/null)" ] || _missing="$_missing $_p"
+			# busybox guest: in the install tree; systemd guest: installed in the root
+			[ -n "$(find /vmtest/project -name "$_p" -type f 2>/dev/null)" ] ||
+				command -v "$_p" >/dev/null || _missing="$_missing $_p"
 		done
 		if [ -n "$_missing" ]; then
 			_res=SKIP

@@ -12,7 +12,7 @@ TRIPLET=aarch64-linux-gnu
 # -dev packages are extracted (dpkg -x) into a sysroot, $VM_CACHE/cross.
 HOST_PKGS="qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
  binutils-aarch64-linux-gnu device-tree-compiler cpio kmod xz-utils patch make
- autoconf automake libtool pkgconf"
+ autoconf automake libtool pkgconf systemd"
 # arm64 packages of the cross-build sysroot (plus their lib* dependencies).
 CROSS_PKGS="libsystemd-dev libudev-dev libinih-dev libkmod-dev libfdt-dev"
 
@@ -22,6 +22,14 @@ GUEST_PKGS="busybox-static udev kmod libsystemd0 libudev1 libinih1 libfdt1 libkm
 # Libraries copied whole into the guest for the project's programs (the
 # rest of the guest's libraries is the ELF closure of its binaries).
 GUEST_RUNTIME_LIBS="libsystemd.so.0 libudev.so.1 libinih.so.1 libfdt.so.1 libkmod.so.2"
+
+# The systemd guest (scenarios with "# vmtest-init: systemd"): a Debian root whose PID 1 is
+# systemd 252, from these arm64 packages and their whole Depends: closure (apt resolves it
+# against an empty dpkg status), extracted into a merged-/usr tree without maintainer scripts.
+SYSTEMD_PKGS="systemd systemd-sysv udev kmod util-linux coreutils procps bash dash grep sed
+ findutils mawk base-passwd base-files libinih1 libfdt1 libkmod2 libsystemd0 libudev1"
+# Pulled in by the closure but of no use in the guest (perl alone is 40 MB unpacked).
+SYSTEMD_SKIP_RE='^(perl|perl-base|perl-modules-.*|libperl.*|lib.*-perl|usrmerge|debconf|adduser|dpkg|init-system-helpers)$'
 
 # Kernel modules for the guest (plus their modules.dep closure).
 # PCI (scenarios/pci-*.sh): vfio-pci (+ vfio-pci-core), the native virtio-pci
@@ -35,6 +43,10 @@ QEMU_MACHINE="virt,iommu=smmuv3"
 QEMU_BASE_ARGS=(-M "$QEMU_MACHINE" -cpu cortex-a57 -smp 1 -m 1024 -nographic -nic none -no-reboot)
 QEMU_DEVICE_ARGS=(-device virtio-rng-device -device virtio-rng-device
                   -device virtio-rng-device -device virtio-rng-device)
+# The systemd guest: two CPUs (systemd and udevd run in parallel with the test) and more
+# memory (its root is about 100 MB of initramfs). The DTB is dumped with these arguments too:
+# one dumped with -smp 1 shows one CPU.
+QEMU_SYSTEMD_ARGS=(-M "$QEMU_MACHINE" -cpu cortex-a57 -smp 2 -m 1536 -nographic -nic none -no-reboot)
 
 # Device-tree edits (see README.md, "The guest's devices").
 #   node path (at the root of QEMU's DT) -> SMMUv3 stream ID of its iommus
