@@ -54,6 +54,8 @@ int verb_apply(Context *c) {
         log_info("%u device%s %s, %u failed%s.", run.bound, run.bound == 1 ? "" : "s",
                  c->dry_run ? "would be bound" : "bound", run.failed,
                  run.refused ? ", some refused as host-critical" : "");
+        if (!c->dry_run && c->cdi_dir && write_cdi_specs(c, &e, p) < 0)
+                run.failed++;
         engine_done(&e);
         return run.failed > 0 ? EXIT_FAILED : EXIT_SUCCESS;
 }

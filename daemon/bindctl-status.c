@@ -19,6 +19,7 @@ int verb_status(Context *c) {
         GuardVerdict *guards = NULL;
         char **windows = NULL, **blocked = NULL;
         StatusRow *rows = NULL;
+        char **cdi_names = NULL;
         Engine e;
         size_t n = 0;
         int r;
@@ -66,6 +67,9 @@ int verb_status(Context *c) {
                         rows[i].reason = blocked[i];
                 }
         }
+        r = status_cdi_names(devs, rows, n, &cdi_names);
+        if (r < 0)
+                goto finish;
         if (c->json)
                 status_print_json(stdout, rows, n);
         else
@@ -83,6 +87,9 @@ finish:
                 if (blocked)
                         free(blocked[i]);
         }
+        for (size_t i = 0; cdi_names && i < n; i++)
+                free(cdi_names[i]);
+        free(cdi_names);
         free(devs);
         free(recs);
         free(groups);

@@ -12,6 +12,7 @@
 
 #include "bindctl.h"
 #include "builtin-driver.h"
+#include "cdi.h"
 #include "strv.h"
 #include "validate.h"
 
@@ -36,12 +37,16 @@ static void help(void) {
                "                               Print a policy selecting the devices that are\n"
                "                               on vfio-platform or vfio-amba now\n"
                "  generate-rules [--output=-]  Compile the policy into the early udev rule\n"
-               "                               /run/udev/rules.d/60-vfio-platform-bind.rules\n\n"
+               "                               /run/udev/rules.d/60-vfio-platform-bind.rules\n"
+               "  cdi [BUS]                    Print the CDI spec of the bound devices of BUS,\n"
+               "                               or of every bus that has some\n\n"
                "Options:\n"
                "  -h --help                    Show this help\n"
                "     --version                 Show the version\n"
                "     --root=DIR                Take every path (policy, /sys, /run) under DIR\n"
-               "     --no-load-modules         Never load a target driver's module\n",
+               "     --no-load-modules         Never load a target driver's module\n"
+               "     --cdi-dir=DIR             apply writes the CDI specs there (/run/cdi)\n"
+               "     --no-cdi                  apply writes no CDI specs\n",
                program_invocation_short_name);
 }
 
@@ -176,11 +181,12 @@ static const struct {
         { "restore", verb_restore, 0, SIZE_MAX },
         { "generate", verb_generate, 0, 0 },
         { "generate-rules", verb_generate_rules, 0, 0 },
+        { "cdi", verb_cdi, 0, 1 },
 };
 
 int main(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_ROOT, ARG_JSON, ARG_DRY_RUN, ARG_EARLY, ARG_DRIVER, ARG_PERSIST, ARG_ALL,
-               ARG_BY, ARG_NO_LOAD, ARG_FDT, ARG_OUTPUT };
+               ARG_BY, ARG_NO_LOAD, ARG_FDT, ARG_OUTPUT, ARG_CDI_DIR, ARG_NO_CDI };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -195,6 +201,8 @@ int main(int argc, char *argv[]) {
                 { "no-load-modules", no_argument, NULL, ARG_NO_LOAD },
                 { "fdt", required_argument, NULL, ARG_FDT },
                 { "output", required_argument, NULL, ARG_OUTPUT },
+                { "cdi-dir", required_argument, NULL, ARG_CDI_DIR },
+                { "no-cdi", no_argument, NULL, ARG_NO_CDI },
                 {}
         };
         Context c = {
@@ -202,6 +210,7 @@ int main(int argc, char *argv[]) {
                 .load_modules = true,
                 .by = "device",
                 .engine = ENGINE_CONFIG_DEFAULT,
+                .cdi_dir = CDI_DIR,
         };
         const char *verb;
         int opt, r;
@@ -251,6 +260,17 @@ int main(int argc, char *argv[]) {
                                 return EXIT_USAGE;
                         }
                         c.output = optarg;
+                        break;
+                case ARG_CDI_DIR:
+                        optarg += strspn(optarg, "/"); /* under --root, like every path */
+                        if (isempty(optarg)) {
+                                log_error("--cdi-dir= needs a directory.");
+                                return EXIT_USAGE;
+                        }
+                        c.cdi_dir = optarg;
+                        break;
+                case ARG_NO_CDI:
+                        c.cdi_dir = NULL;
                         break;
                 default:
                         return EXIT_USAGE;

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "macro.h"
 #include "policy-load.h"
+#include "status.h"
 
 /* Exit codes, as documented in vfio-platform-bindctl(8). */
 enum {
@@ -23,6 +24,7 @@ typedef struct Context {
         const char *fdt;
         const char *by;
         const char *output;
+        const char *cdi_dir;    /* where apply writes the CDI specs; NULL: --no-cdi */
         EngineConfig engine;
 } Context;
 
@@ -38,6 +40,11 @@ void rule_name_for(const char *prefix, const char *s, char *buf, size_t size);
 /* For a device the policy binds: "taken at boot by the built-in driver X, rebound after; remedy:
  * ..." when its native driver (now, or as recorded) is built in; NULL otherwise. */
 char *boot_window(Context *c, Engine *e, const DeviceInfo *d, const Decision *dec, const char *recorded_driver);
+/* The CDI specs of the devices bound now, as the daemon writes them (bindctl-cdi.c). */
+int write_cdi_specs(Context *c, Engine *e, const Policy *p);
+/* The qualified CDI name of each row (NULL when not in a spec), as the specs name them; @ret
+ * holds them for freeing (n entries). */
+int status_cdi_names(DeviceInfo **devs, StatusRow *rows, size_t n, char ***ret);
 
 int verb_check(Context *c);
 int verb_status(Context *c);
@@ -47,3 +54,4 @@ int verb_bind(Context *c);
 int verb_restore(Context *c);
 int verb_generate(Context *c);
 int verb_generate_rules(Context *c);
+int verb_cdi(Context *c);

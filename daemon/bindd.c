@@ -10,8 +10,10 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
+#include "cdi.h"
 #include "log.h"
 #include "manager.h"
+#include "metrics.h"
 #include "strv.h"
 
 static void help(void) {
@@ -28,6 +30,12 @@ static void help(void) {
                "                            on their driver instead of restoring them\n"
                "     --write-timeout=SEC    Abandon a sysfs write after SEC seconds (10)\n"
                "     --verify-timeout=SEC   Wait up to SEC seconds for a probe to show (0.1)\n"
+               "     --cdi-dir=DIR          Write CDI specs of the bound devices into DIR\n"
+               "                            (/run/cdi; on when its parent exists)\n"
+               "     --no-cdi               Write no CDI specs\n"
+               "     --metrics-dir=DIR      Write vfio_platform_bindd.prom into DIR when it\n"
+               "                            exists (/var/lib/prometheus/node-exporter)\n"
+               "     --no-metrics           Write no metrics\n"
                "     --log-level=LEVEL      debug, info, notice, warning or err (info)\n",
                program_invocation_short_name);
 }
@@ -68,7 +76,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
-static int run(const Root *root, const EngineConfig *config, bool keep, char **policy_files) {
+static int run(const Root *root, const EngineConfig *config, bool keep, char **policy_files, const PublishConfig *pc) {
         Manager *m = NULL;
         sigset_t mask;
         int r;
@@ -84,6 +92,11 @@ static int run(const Root *root, const EngineConfig *config, bool keep, char **p
         r = manager_new(root, config, keep, policy_files, &m);
         if (r < 0)
                 return r;
+        r = publisher_new(m, pc, &m->publisher);
+        if (r < 0) {
+                log_oom();
+                goto finish;
+        }
         r = manager_load_policy(m);
         if (r < 0)
                 goto finish;
@@ -116,7 +129,7 @@ finish:
 
 int main(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_ROOT, ARG_POLICY, ARG_NO_LOAD, ARG_KEEP, ARG_WRITE_TIMEOUT,
-               ARG_VERIFY_TIMEOUT, ARG_LOG_LEVEL };
+               ARG_VERIFY_TIMEOUT, ARG_LOG_LEVEL, ARG_CDI_DIR, ARG_NO_CDI, ARG_METRICS_DIR, ARG_NO_METRICS };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -127,11 +140,16 @@ int main(int argc, char *argv[]) {
                 { "write-timeout", required_argument, NULL, ARG_WRITE_TIMEOUT },
                 { "verify-timeout", required_argument, NULL, ARG_VERIFY_TIMEOUT },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                { "cdi-dir", required_argument, NULL, ARG_CDI_DIR },
+                { "no-cdi", no_argument, NULL, ARG_NO_CDI },
+                { "metrics-dir", required_argument, NULL, ARG_METRICS_DIR },
+                { "no-metrics", no_argument, NULL, ARG_NO_METRICS },
                 {}
         };
         EngineConfig config = ENGINE_CONFIG_DEFAULT;
         _cleanup_strv_free_ char **policy_files = NULL;
         Root root = { .fd = -EBADF, .path = "/" };
+        PublishConfig pc = { .cdi_dir = CDI_DIR, .metrics_dir = METRICS_DIR };
         bool keep = false;
         int opt, r;
 
@@ -173,6 +191,22 @@ int main(int argc, char *argv[]) {
                         }
                         log_set_max_level(r);
                         break;
+                case ARG_CDI_DIR:
+                case ARG_METRICS_DIR:
+                        /* Under --root like every other path: "/run/cdi" is "run/cdi" there. */
+                        optarg += strspn(optarg, "/");
+                        if (isempty(optarg)) {
+                                log_error("--%s= needs a directory.", opt == ARG_CDI_DIR ? "cdi-dir" : "metrics-dir");
+                                return 2;
+                        }
+                        *(opt == ARG_CDI_DIR ? &pc.cdi_dir : &pc.metrics_dir) = optarg;
+                        break;
+                case ARG_NO_CDI:
+                        pc.cdi_dir = NULL;
+                        break;
+                case ARG_NO_METRICS:
+                        pc.metrics_dir = NULL;
+                        break;
                 default:
                         return 2;
                 }
@@ -186,7 +220,7 @@ int main(int argc, char *argv[]) {
                 log_error_errno(errno, "Cannot open root directory %s: %m", root.path);
                 return 2;
         }
-        r = run(&root, &config, keep, policy_files);
+        r = run(&root, &config, keep, policy_files, &pc);
         close(root.fd);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

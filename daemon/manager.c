@@ -51,6 +51,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->rescan);
         monitor_free(m->monitor);
         sd_event_source_disable_unref(m->notify);
+        publisher_free(m->publisher);
         sd_event_unref(m->event);
         engine_done(&m->engine);
         for (size_t i = 0; i < m->n_entries; i++)
@@ -108,6 +109,7 @@ static void entry_set(Manager *m, Entry *e, bool present, DeviceState status) {
 void manager_notify_status(Manager *m, const char *state) {
         char status[160];
 
+        publisher_changed(m->publisher);
         snprintf(status, sizeof status, "%u device%s bound, %u failed, %u protected", m->counts[STATE_BOUND],
                  m->counts[STATE_BOUND] == 1 ? "" : "s", m->counts[STATE_FAILED], m->counts[STATE_IGNORED]);
         if (m->counts[STATE_REFUSED] > 0)
@@ -134,6 +136,7 @@ static void manager_process(Manager *m, Bus bus, const char *name, bool reconcil
         r = apply_device(&m->engine, m->policy, bus, name, &flags, &res);
         state = report_apply(bus, name, r, &res, false, e->status);
         entry_set(m, e, res.action != APPLY_GONE, state);
+        publisher_device(m->publisher, bus, name, state, r, &res);
         apply_result_done(&res);
 }
 
@@ -142,6 +145,7 @@ static void manager_forget(Manager *m, Bus bus, const char *name) {
 
         if (e)
                 entry_set(m, e, false, STATE_UNSELECTED);
+        publisher_forget(m->publisher, bus, name);
         /* A device that comes back is a new device: what it had before is not ours to restore. */
         if (m->engine.state_fd >= 0)
                 (void) state_remove(m->engine.state_fd, bus, name);
@@ -277,10 +281,12 @@ static void manager_install_rules(Manager *m) {
 
 int manager_load_policy(Manager *m) {
         Diagnostics d = {};
+        bool reload = m->policy != NULL;
         Policy *p = NULL;
         int r;
 
         r = policy_load(&m->root, m->policy_files, &p, &d);
+        publisher_policy_loaded(m->publisher, reload, r >= 0);
         for (size_t i = 0; i < d.n; i++) {
                 const Diagnostic *e = &d.items[i];
                 if (e->line > 0)

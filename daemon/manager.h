@@ -7,6 +7,7 @@
 #include "hashmap.h"
 #include "monitor.h"
 #include "policy-load.h"
+#include "publish.h"
 #include "report.h"
 
 /* The daemon's state and logic: coldplug, uevents, reload. */
@@ -30,6 +31,7 @@ typedef struct Manager {
         Monitor *monitor;
         sd_event_source *rescan;
         sd_event_source *notify;        /* STATUS= after a burst of events (a defer source) */
+        Publisher *publisher;           /* CDI specs and metrics; NULL: none */
 
         Entry **entries;
         size_t n_entries;

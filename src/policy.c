@@ -46,6 +46,7 @@ static Rule *rule_free(Rule *r) {
                 return NULL;
         free(r->name);
         free(r->driver);
+        free(r->cdi_name);
         for (MatchKey k = 0; k < _MATCH_KEY_MAX; k++) {
                 for (size_t i = 0; i < r->n_patterns[k]; i++)
                         free(r->patterns[k][i].value);
@@ -400,6 +401,21 @@ static int parse_force(Parser *ps, const char *key, const char *value) {
         return 0;
 }
 
+static int parse_cdi_name(Parser *ps, const char *key, const char *value) {
+        Rule *r = ps->rule;
+
+        if (!setting_once(ps, key, &r->cdi_name_line))
+                return 0;
+        if (!cdi_device_name_is_valid(value)) {
+                diag_error(ps->diag, ps->file, ps->line,
+                           "invalid cdi-name '%s': use 1-%d letters, digits and _ . : -, starting and ending with a "
+                           "letter or digit", value, CDI_NAME_MAX);
+                return 0;
+        }
+        r->cdi_name = strdup(value);
+        return r->cdi_name ? 0 : -ENOMEM;
+}
+
 /* The keys of a rule that are settings, one row each; the match keys are match-keys.c's rows. */
 static const struct {
         const char *name;
@@ -409,6 +425,7 @@ static const struct {
         { "driver", parse_driver },
         { "group", parse_group },
         { "force", parse_force },
+        { "cdi-name", parse_cdi_name },
 };
 
 static void diag_unknown_key(Parser *ps, const char *key) {
@@ -573,5 +590,7 @@ void policy_dump(const Policy *p, FILE *f) {
                         fprintf(f, "group = %s\n", group_policy_to_string(r->group));
                 if (r->force_line > 0)
                         fprintf(f, "force = %s\n", r->force ? "yes" : "no");
+                if (r->cdi_name)
+                        fprintf(f, "cdi-name = %s\n", r->cdi_name);
         }
 }

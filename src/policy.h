@@ -55,6 +55,8 @@ typedef struct Rule {
         unsigned group_line;
         bool force;             /* move the device even when the host needs it (guard.h) */
         unsigned force_line;
+        char *cdi_name;         /* cdi-name=: the device's name in the CDI spec; NULL: from sysfs */
+        unsigned cdi_name_line;
         Pattern *patterns[_MATCH_KEY_MAX];
         size_t n_patterns[_MATCH_KEY_MAX];
 } Rule;

@@ -132,6 +132,7 @@ void status_print_json(FILE *f, const StatusRow *rows, size_t n) {
                 json_kv(f, "override", d->override, true);
                 json_kv(f, "iommu_group", d->iommu_group, true);
                 print_json_group(f, r->group);
+                json_kv(f, "cdi", r->cdi, true);
                 json_kv(f, "decision", verdict_to_string(r->decision.verdict), true);
                 json_kv(f, "target", r->decision.driver, true);
                 fputs("\"rule\": ", f);

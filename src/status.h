@@ -18,6 +18,7 @@ typedef struct StatusRow {
         const IommuGroup *group; /* NULL, or empty, when the bus does not bind by group */
         const GuardVerdict *guard; /* why the host needs it; NULL: not looked at */
         const char *boot_window; /* "taken at boot by the built-in driver X, ...; remedy: ..." or NULL */
+        const char *cdi;        /* its qualified CDI name ("vfio-platform-bindd.io/platform=NAME"), or NULL */
 } StatusRow;
 
 /* "bound", "pending", "failed", "refused", "ignored" or "unselected". @recorded_status comes from

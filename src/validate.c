@@ -174,3 +174,30 @@ const char *pci_class_check(const char *s) {
 const char *mc_type_check(const char *s) {
         return chars_in(s, GLOB_CHARS) && strlen(s) <= 16 ? NULL : "expected an fsl-mc object type (dprc, dpni, ...)";
 }
+
+static bool cdi_alpha(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool cdi_alnum(char c) {
+        return cdi_alpha(c) || (c >= '0' && c <= '9');
+}
+
+static bool cdi_name_check(const char *s, bool (*first)(char), const char *inner) {
+        size_t n = s ? strlen(s) : 0;
+
+        if (n == 0 || n > CDI_NAME_MAX || !first(s[0]) || !cdi_alnum(s[n - 1]))
+                return false;
+        for (size_t i = 1; i + 1 < n; i++)
+                if (!cdi_alnum(s[i]) && !strchr(inner, s[i]))
+                        return false;
+        return true;
+}
+
+bool cdi_device_name_is_valid(const char *s) {
+        return cdi_name_check(s, cdi_alnum, "_.:-");
+}
+
+bool cdi_vendor_or_class_is_valid(const char *s) {
+        return cdi_name_check(s, cdi_alpha, "_.-");
+}

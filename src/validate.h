@@ -12,6 +12,7 @@
 #define DT_PATH_MAX 1024
 #define POLICY_LINE_MAX 4096
 #define RULE_VALUES_MAX 1024    /* values of one key in one rule */
+#define CDI_NAME_MAX 128        /* ours: the CDI specification sets no bound */
 
 bool utf8_is_valid(const char *s, size_t len);
 bool glob_has_magic(const char *s);
@@ -22,6 +23,12 @@ const char *glob_check(const char *s);
 bool device_name_is_valid(const char *s);
 bool driver_name_is_valid(const char *s);
 bool rule_name_is_valid(const char *s);
+/* The grammars of the Container Device Interface specification (and of its Go parser): a device
+ * name is letters, digits and "_.:-", starting and ending with a letter or digit; a vendor or a
+ * class starts with a letter, ends with a letter or digit, and has letters, digits and "_.-" in
+ * between. */
+bool cdi_device_name_is_valid(const char *s);
+bool cdi_vendor_or_class_is_valid(const char *s);
 
 /* The value checks accept glob characters too; they return NULL or a static reason. */
 const char *compatible_check(const char *s);

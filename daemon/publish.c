@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cdi.h"
+#include "log.h"
+#include "manager.h"
+#include "metrics.h"
+#include "publish.h"
+
+#define METRICS_INTERVAL_USEC 1000000ULL
+
+/* One device we published, or may: slots are never removed (like the manager's entries). */
+typedef struct Slot {
+        Bus bus;
+        bool bound;             /* on a VFIO driver with an IOMMU group: in the spec */
+        char *group;
+        char *cdi_name;
+        char key[];             /* "bus/name" */
+} Slot;
+
+struct Publisher {
+        Manager *manager;
+        const char *cdi_dir;
+        const char *metrics_dir;
+
+        Slot **slots;
+        size_t n_slots;
+        IndexMap *by_key;
+        bool cdi_dirty;
+        int cdi_error;          /* of the last write, so that a failure is logged once */
+
+        sd_event_source *timer;
+        uint64_t metrics_last_usec;
+        int metrics_error;
+        Metrics counters;       /* everything but the device counts, which come from the manager */
+};
+
+static const char * const state_table[_STATE_MAX] = {
+        [STATE_UNSELECTED] = "unselected",
+        [STATE_IGNORED] = "ignored",
+        [STATE_BOUND] = "bound",
+        [STATE_FAILED] = "failed",
+};
+
+static bool parent_exists(int root_fd, const char *dir) {
+        const char *slash = strrchr(dir, '/');
+        char parent[PATH_MAX];
+        struct stat st;
+
+        if (!slash)
+                return true;
+        snprintf(parent, sizeof parent, "%.*s", (int) (slash - dir), dir);
+        return fstatat(root_fd, parent, &st, 0) >= 0 && S_ISDIR(st.st_mode);
+}
+
+int publisher_new(Manager *m, const PublishConfig *c, Publisher **ret) {
+        Publisher *p = calloc(1, sizeof(Publisher));
+
+        if (!p || !(p->by_key = index_map_new())) {
+                free(p);
+                return -ENOMEM;
+        }
+        p->manager = m;
+        p->cdi_dir = c->cdi_dir;
+        p->metrics_dir = c->metrics_dir;
+        p->counters.version = PACKAGE_VERSION;
+        if (p->cdi_dir && !parent_exists(m->root.fd, p->cdi_dir)) {
+                log_info("No parent directory for /%s: no CDI specs.", p->cdi_dir);
+                p->cdi_dir = NULL;
+        }
+        *ret = p;
+        return 0;
+}
+
+Publisher *publisher_free(Publisher *p) {
+        if (!p)
+                return NULL;
+        sd_event_source_disable_unref(p->timer);
+        for (size_t i = 0; i < p->n_slots; i++) {
+                free(p->slots[i]->group);
+                free(p->slots[i]->cdi_name);
+                free(p->slots[i]);
+        }
+        free(p->slots);
+        index_map_free(p->by_key);
+        free(p);
+        return NULL;
+}
+
+static Slot *publisher_slot(Publisher *p, Bus bus, const char *name) {
+        char key[16 + DEVICE_NAME_MAX + 2];
+        IndexList l;
+        Slot *s, **slots;
+
+        snprintf(key, sizeof key, "%s/%s", bus_to_string(bus), name);
+        l = index_map_get(p->by_key, key, strlen(key));
+        if (l.n > 0)
+                return p->slots[l.items[0]];
+        s = calloc(1, sizeof(Slot) + strlen(key) + 1);
+        slots = s ? reallocarray(p->slots, p->n_slots + 1, sizeof(Slot *)) : NULL;
+        if (!slots) {
+                free(s);
+                return NULL;
+        }
+        p->slots = slots;
+        strcpy(s->key, key);
+        s->bus = bus;
+        if (index_map_add(p->by_key, s->key, strlen(s->key), p->n_slots) < 0) {
+                free(s);
+                return NULL;
+        }
+        p->slots[p->n_slots++] = s;
+        return s;
+}
+
+/* Replaces *@field by a copy of @value; true when it changed. */
+static bool set_string(char **field, const char *value) {
+        if (streq_ptr(*field, value))
+                return false;
+        free(*field);
+        *field = value ? strdup(value) : NULL;
+        return true;
+}
+
+static void slot_set(Publisher *p, Slot *s, bool bound, const char *group, const char *cdi_name) {
+        bool changed = s->bound != bound;
+
+        s->bound = bound;
+        changed |= set_string(&s->group, bound ? group : NULL);
+        changed |= set_string(&s->cdi_name, bound ? cdi_name : NULL);
+        if ((bound && !s->group) || (bound && cdi_name && !s->cdi_name)) {
+                log_oom();
+                s->bound = false;
+        }
+        p->cdi_dirty |= changed;
+}
+
+void publisher_device(Publisher *p, Bus bus, const char *name, DeviceState state, int error, const ApplyResult *res) {
+        CdiDevice cd;
+        Slot *s;
+
+        if (!p)
+                return;
+        if (state == STATE_FAILED)
+                p->counters.bind_failures[failure_reason_of(error, &res->report)]++;
+        s = publisher_slot(p, bus, name);
+        if (!s) {
+                log_oom();
+                return;
+        }
+        if (state == STATE_BOUND && res->device && cdi_device_of(res->device, &res->decision, &cd))
+                slot_set(p, s, true, cd.group, cd.cdi_name);
+        else
+                slot_set(p, s, false, NULL, NULL);
+}
+
+void publisher_forget(Publisher *p, Bus bus, const char *name) {
+        Slot *s;
+
+        if (!p)
+                return;
+        s = publisher_slot(p, bus, name);
+        if (s)
+                slot_set(p, s, false, NULL, NULL);
+}
+
+void publisher_policy_loaded(Publisher *p, bool reload, bool success) {
+        struct timespec ts;
+
+        if (!p)
+                return;
+        if (reload) {
+                p->counters.reloads_success += success;
+                p->counters.reloads_failure += !success;
+        }
+        p->counters.last_reload_success = success;
+        if (success && clock_gettime(CLOCK_REALTIME, &ts) >= 0)
+                p->counters.last_reload_usec = (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static void write_cdi(Publisher *p) {
+        Manager *m = p->manager;
+        _cleanup_free_ CdiDevice *devs = calloc(p->n_slots ?: 1, sizeof(CdiDevice));
+        CdiNode container;
+        size_t n = 0;
+        int r;
+
+        if (!devs) {
+                log_oom();
+                return;
+        }
+        for (size_t i = 0; i < p->n_slots; i++) {
+                Slot *s = p->slots[i];
+
+                if (s->bound)
+                        devs[n++] = (CdiDevice) { .bus = s->bus, .name = strchr(s->key, '/') + 1,
+                                                  .cdi_name = s->cdi_name, .group = s->group };
+        }
+        cdi_resolve_nodes(m->root.fd, devs, n, &container);
+        r = cdi_write_specs(m->root.fd, p->cdi_dir, devs, n, &container);
+        if (r < 0 && r != p->cdi_error)
+                log_warning_errno(r, "Cannot write the CDI specs in /%s: %m", p->cdi_dir);
+        else if (r >= 0 && p->cdi_error < 0)
+                log_info("CDI specs in /%s written again.", p->cdi_dir);
+        p->cdi_error = r < 0 ? r : 0;
+        /* Not dirty any more even on failure: the next change tries again. */
+        p->cdi_dirty = false;
+}
+
+static void write_metrics(Publisher *p) {
+        Manager *m = p->manager;
+        unsigned devices[_BUS_MAX * _STATE_MAX] = {};
+        Metrics x = p->counters;
+        int r;
+
+        for (size_t i = 0; i < m->n_entries; i++)
+                if (m->entries[i]->present)
+                        devices[m->entries[i]->bus * _STATE_MAX + m->entries[i]->status]++;
+        x.states = state_table;
+        x.n_states = _STATE_MAX;
+        x.devices = devices;
+        x.abandoned_writes = m->engine.worker ? worker_abandoned(m->engine.worker) : 0;
+        r = metrics_write(m->root.fd, p->metrics_dir, &x);
+        /* No directory: no node_exporter to read it; say so once, quietly. */
+        if (r < 0 && r != p->metrics_error)
+                log_full_errno(r == -ENOENT ? LOG_DEBUG : LOG_WARNING, r, "Cannot write /%s/%s: %m", p->metrics_dir,
+                               METRICS_FILE);
+        p->metrics_error = r < 0 ? r : 0;
+}
+
+static int on_metrics_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Publisher *p = userdata;
+
+        p->metrics_last_usec = usec;
+        write_metrics(p);
+        return 0;
+}
+
+/* The first write at once, then at most one a second. */
+static void schedule_metrics(Publisher *p) {
+        sd_event *e = p->manager->event;
+        uint64_t now, at;
+        int enabled = SD_EVENT_OFF, r;
+
+        if (p->timer && sd_event_source_get_enabled(p->timer, &enabled) >= 0 && enabled != SD_EVENT_OFF)
+                return; /* already due */
+        if (sd_event_now(e, CLOCK_MONOTONIC, &now) < 0)
+                return;
+        at = p->metrics_last_usec > 0 && p->metrics_last_usec + METRICS_INTERVAL_USEC > now ?
+                     p->metrics_last_usec + METRICS_INTERVAL_USEC : now;
+        if (!p->timer)
+                r = sd_event_add_time(e, &p->timer, CLOCK_MONOTONIC, at, 0, on_metrics_timer, p);
+        else {
+                r = sd_event_source_set_time(p->timer, at);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(p->timer, SD_EVENT_ONESHOT);
+        }
+        if (r < 0)
+                log_warning_errno(r, "Cannot schedule the metrics write: %m");
+}
+
+void publisher_changed(Publisher *p) {
+        if (!p)
+                return;
+        if (p->cdi_dir && p->cdi_dirty)
+                write_cdi(p);
+        if (p->metrics_dir)
+                schedule_metrics(p);
+}
