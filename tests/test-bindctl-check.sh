@@ -19,7 +19,7 @@ ko() { echo "FAIL: $*"; fail=1; }
 mkdir -p "$tmp/root/etc/vfio-platform-bind.d"
 printf '[a]\ndevice = x\nfoo = bar\n' >"$tmp/root/etc/vfio-platform-bind.d/10-bad.conf"
 $ctl --root="$tmp/root" check >"$tmp/out" 2>"$tmp/err" && rc=0 || rc=$?
-exp="$tmp/root/etc/vfio-platform-bind.d/10-bad.conf:3: unknown key 'foo': use compatible, path, device, bus, pci-id, class, cdx-id, mc-type, action, driver, group, force
+exp="$tmp/root/etc/vfio-platform-bind.d/10-bad.conf:3: unknown key 'foo': use compatible, path, device, bus, pci-id, class, cdx-id, mc-type, action, driver, group, force, cdi-name
 The policy is invalid."
 [ "$rc" = 1 ] && [ "$(cat "$tmp/err")" = "$exp" ] && [ ! -s "$tmp/out" ] \
         && ok "check on a broken --root" || { ko "check on a broken --root (rc=$rc)"; cat "$tmp/err"; }
