@@ -1,10 +1,11 @@
 # vmtest-requires: vfio-platform-bindd vfio-platform-bindctl
 # vmtest-description: the daemon confined as vfio-platform-bindd.service confines it
 #   (no systemd here: unshare + mounts + util-linux setpriv): bounding set
-#   CAP_SYS_MODULE, no_new_privs, / read-only but the RuntimeDirectory and
-#   /run/udev/rules.d, /sys writable, private /tmp, minimal read-only /dev,
+#   CAP_SYS_MODULE, no_new_privs, / read-only but the RuntimeDirectory (/run/cdi
+#   too), /run/udev/rules.d and the metrics directory, /sys writable, private /tmp, minimal read-only /dev,
 #   UMask 0077. Coldplug, hotplug, the rules file, vfio_platform loaded by the
-#   daemon, SIGTERM exits 0. Not reproduced: seccomp (SystemCallFilter=,
+#   daemon, the CDI spec with the group nodes' numbers from sysfs (no /dev/vfio
+#   in the sandbox), the metrics file, SIGTERM exits 0. Not reproduced: seccomp (SystemCallFilter=,
 #   RestrictAddressFamilies=, RestrictNamespaces=, MemoryDenyWriteExecute=, ...),
 #   IPAddressDeny= (cgroup BPF), DevicePolicy, ProtectProc=, Type=notify.
 #
@@ -41,7 +42,7 @@ sbx_write_scripts() {
 	# sets up the unit's mounts, then execs PROGRAM through setpriv (same PID).
 	set -e
 	err() { echo "sandbox: $*" >&2; exit 126; }
-	RW="/run/vfio-platform-bindd /run/udev/rules.d"
+	RW="/run/vfio-platform-bindd /run/cdi /run/udev/rules.d /var/lib/prometheus/node-exporter"
 	for p in $RW; do mount --bind "$p" "$p" || err "bind mount $p"; done
 	mounts=$(cat /proc/self/mounts)
 	while read -r _dev mp _type opts _rest; do
@@ -123,7 +124,8 @@ run() {
 	[ -x "$SETPRIV" ] && "$SETPRIV" --help 2>&1 | grep -q -- --bounding-set ||
 		fail "util-linux setpriv missing at $SETPRIV (tests/vm/prepare.sh puts it in the guest)"
 	# The settings reproduced here must still be the unit's.
-	for l in ProtectSystem=strict ReadWritePaths=-/run/udev/rules.d RuntimeDirectory=vfio-platform-bindd \
+	for l in ProtectSystem=strict ReadWritePaths=-/run/udev/rules.d "RuntimeDirectory=vfio-platform-bindd cdi" \
+		ReadWritePaths=-/var/lib/prometheus/node-exporter \
 		PrivateTmp=yes PrivateDevices=yes PrivateMounts=yes ProtectHome=yes ProtectHostname=yes \
 		NoNewPrivileges=yes CapabilityBoundingSet=CAP_SYS_MODULE UMask=0077; do
 		grep -qx "$l" "$UNIT" || fail "$UNIT has no line '$l' any more: update this scenario"
@@ -150,7 +152,8 @@ run() {
 	ok "vfio-platform-bindctl check accepts the policy"
 	# RuntimeDirectory= (mode 0755) and ExecStartPre=+/bin/mkdir -p /run/udev/rules.d
 	mkdir -p /run/udev/rules.d
-	mkdir -p -m 0755 /run/vfio-platform-bindd
+	mkdir -p -m 0755 /run/vfio-platform-bindd /run/cdi
+	mkdir -p /var/lib/prometheus/node-exporter
 	[ -e "$RULES" ] && fail "$RULES exists before the daemon's start"
 	sbx_write_scripts
 
@@ -195,7 +198,7 @@ run() {
 		_o=$(mnt_opts "$_p" "$m")
 		case $_o in ro,*|ro) ;; *) fail "daemon's mount $m is '$_o', expected read-only" ;; esac
 	done
-	for m in /run/vfio-platform-bindd /run/udev/rules.d /sys /tmp /var/tmp; do
+	for m in /run/vfio-platform-bindd /run/cdi /run/udev/rules.d /sys /tmp /var/tmp; do
 		_o=$(mnt_opts "$_p" "$m")
 		case $_o in rw,*|rw) ;; *) fail "daemon's mount $m is '$_o', expected read-write" ;; esac
 	done
@@ -213,6 +216,27 @@ run() {
 	ok "the confined daemon loaded vfio_platform (CAP_SYS_MODULE, libkmod, read-only /lib/modules)"
 	vm_vfio_open "$DEV_RNG_A" -e "$VIRTIO_MAGIC"
 	vm_vfio_open "$DEV_EMPTY_A" -e "$VIRTIO_MAGIC"
+
+	# the CDI spec, through RuntimeDirectory=: no /dev/vfio in the sandbox, so the
+	# numbers come from /sys/class/vfio; they must be the real nodes' numbers
+	_spec=/run/cdi/vfio-platform-bindd.io-platform.json
+	_n=50
+	while [ ! -s "$_spec" ] && [ "$_n" -gt 0 ]; do sleep 0.1; _n=$((_n - 1)); done
+	[ -s "$_spec" ] || fail "the daemon did not write $_spec"
+	for _d in "$DEV_RNG_A" "$DEV_EMPTY_A"; do
+		_g=/dev/vfio/$(vm_group "$_d")
+		_mm="\"major\": $(printf '%d' "0x$(stat -c %t "$_g")"), \"minor\": $(printf '%d' "0x$(stat -c %T "$_g")")"
+		grep -qF "{ \"path\": \"$_g\", \"type\": \"c\", $_mm }" "$_spec" ||
+			fail "$_spec lacks $_g with $_mm: $(grep -F "\"$_g\"" "$_spec")"
+		grep -qF "\"name\": \"$_d\"" "$_spec" || fail "$_spec does not name $_d"
+	done
+	ok "the confined daemon wrote $_spec, group nodes' numbers from sysfs matching /dev/vfio"
+	_n=30
+	while ! grep -q 'state="bound"} 2$' /var/lib/prometheus/node-exporter/vfio_platform_bindd.prom 2>/dev/null &&
+		[ "$_n" -gt 0 ]; do sleep 0.1; _n=$((_n - 1)); done
+	grep -q 'vfio_platform_bindd_devices{bus="platform",state="bound"} 2$' \
+		/var/lib/prometheus/node-exporter/vfio_platform_bindd.prom || fail "no metrics file with 2 bound devices"
+	ok "the confined daemon wrote its metrics through ReadWritePaths="
 
 	# the udev rule, through ReadWritePaths=
 	_n=50
