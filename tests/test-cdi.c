@@ -347,6 +347,29 @@ START_TEST(test_policy_key) {
 }
 END_TEST
 
+/* Prometheus' own checker and linter too, when $PROMTOOL or promtool is there (Debian ships it only
+ * inside the "prometheus" package: not a build dependency). Any output is a finding. */
+static void promtool_check(const char *text) {
+        const char *tool = getenv("PROMTOOL") ?: "promtool";
+        _cleanup_free_ char *dir = NULL;
+        char cmd[1024], out[1024] = "";
+        FILE *p;
+        int status;
+
+        snprintf(cmd, sizeof cmd, "command -v '%s' >/dev/null 2>&1", tool);
+        if (system(cmd) != 0)
+                return;
+        dir = tu_mkdtemp();
+        tu_write(dir, "m.prom", text);
+        snprintf(cmd, sizeof cmd, "'%s' check metrics <'%s/m.prom' 2>&1", tool, dir);
+        p = popen(cmd, "r");
+        ck_assert_ptr_nonnull(p);
+        (void) !fread(out, 1, sizeof out - 1, p);
+        status = pclose(p);
+        tu_rm_rf(dir);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0 && out[0] == '\0', "promtool: %s", out);
+}
+
 static const char *const states[] = { "unselected", "ignored", "bound", "failed" };
 
 START_TEST(test_metrics) {
@@ -376,6 +399,7 @@ START_TEST(test_metrics) {
         ck_assert_msg(prom_check(text, err, sizeof err, &samples) == 0, "%s", err);
         ck_assert_uint_eq(samples, 1 + _BUS_MAX * 4 + _FAILURE_REASON_MAX + 1 + 2 + 1 + 1);
         ck_assert(prom_value(text, "vfio_platform_bindd_devices{bus=\"platform\",state=\"bound\"}") == 5);
+        promtool_check(text);
         ck_assert(prom_value(text, "vfio_platform_bindd_policy_last_reload_timestamp_seconds") == 1764800000.123);
         /* The checker can say no. */
         ck_assert_int_lt(prom_check("# TYPE x_count counter\nx_count 1\n", err, sizeof err, NULL), 0);
