@@ -70,6 +70,9 @@ int publisher_new(Manager *m, const PublishConfig *c, Publisher **ret) {
         p->cdi_dir = c->cdi_dir;
         p->metrics_dir = c->metrics_dir;
         p->counters.version = PACKAGE_VERSION;
+        /* The first publish writes whatever is true, so that a spec a previous run left behind for
+         * devices that are not bound any more goes away. */
+        p->cdi_dirty = true;
         if (p->cdi_dir && !parent_exists(m->root.fd, p->cdi_dir)) {
                 log_info("No parent directory for /%s: no CDI specs.", p->cdi_dir);
                 p->cdi_dir = NULL;

@@ -237,6 +237,14 @@ START_TEST(test_lifecycle) {
         wait_spec(fk, "-");
         wait_metric(fk, "vfio_platform_bindd_devices{bus=\"platform\",state=\"unselected\"}", 2);
         stop_daemon(fk, pid);
+
+        /* A spec that no bound device backs (a previous run's) is gone once the daemon is ready. */
+        tu_write(fk_root(fk), SPEC, "{}");
+        pid = start_daemon(fk, NULL);
+        free(spec);
+        spec = spec_names(fk);
+        ck_assert_str_eq(spec, "-");
+        stop_daemon(fk, pid);
         fk_free(fk);
 }
 END_TEST
