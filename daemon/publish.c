@@ -13,7 +13,19 @@
 #include "metrics.h"
 #include "publish.h"
 
+/* At most one write per interval; the first after a quiet time at once. The specs follow each
+ * change closely; under a storm of events (1,000 devices flapping) one rewrite per burst would
+ * cost more than the binding itself. */
+#define CDI_INTERVAL_USEC 100000ULL
 #define METRICS_INTERVAL_USEC 1000000ULL
+
+typedef struct Throttle {
+        Publisher *publisher;
+        void (*run)(Publisher *p);
+        uint64_t interval_usec;
+        uint64_t last_usec;     /* CLOCK_MONOTONIC of the last run; 0: never */
+        sd_event_source *timer; /* armed: a run is due */
+} Throttle;
 
 /* One device we published, or may: slots are never removed (like the manager's entries). */
 typedef struct Slot {
@@ -21,6 +33,7 @@ typedef struct Slot {
         bool bound;             /* on a VFIO driver with an IOMMU group: in the spec */
         char *group;
         char *cdi_name;
+        CdiNode node;           /* the group's node; type 0: to look up (again) at the next write */
         char key[];             /* "bus/name" */
 } Slot;
 
@@ -34,12 +47,17 @@ struct Publisher {
         IndexMap *by_key;
         bool cdi_dirty;
         int cdi_error;          /* of the last write, so that a failure is logged once */
+        CdiNode container;      /* /dev/vfio/vfio, looked up like the group nodes */
+        Throttle cdi;
 
-        sd_event_source *timer;
-        uint64_t metrics_last_usec;
+        Throttle metrics;
         int metrics_error;
         Metrics counters;       /* everything but the device counts, which come from the manager */
 };
+
+static void write_cdi(Publisher *p);
+static void write_metrics(Publisher *p);
+static void throttle_flush(Throttle *t);
 
 static const char * const state_table[_STATE_MAX] = {
         [STATE_UNSELECTED] = "unselected",
@@ -73,6 +91,8 @@ int publisher_new(Manager *m, const PublishConfig *c, Publisher **ret) {
         /* The first publish writes whatever is true, so that a spec a previous run left behind for
          * devices that are not bound any more goes away. */
         p->cdi_dirty = true;
+        p->cdi = (Throttle) { .publisher = p, .run = write_cdi, .interval_usec = CDI_INTERVAL_USEC };
+        p->metrics = (Throttle) { .publisher = p, .run = write_metrics, .interval_usec = METRICS_INTERVAL_USEC };
         if (p->cdi_dir && !parent_exists(m->root.fd, p->cdi_dir)) {
                 log_info("No parent directory for /%s: no CDI specs.", p->cdi_dir);
                 p->cdi_dir = NULL;
@@ -84,7 +104,9 @@ int publisher_new(Manager *m, const PublishConfig *c, Publisher **ret) {
 Publisher *publisher_free(Publisher *p) {
         if (!p)
                 return NULL;
-        sd_event_source_disable_unref(p->timer);
+        /* What is due is written now: the specs must say what stays bound after we exit. */
+        throttle_flush(&p->cdi);
+        throttle_flush(&p->metrics);
         for (size_t i = 0; i < p->n_slots; i++) {
                 free(p->slots[i]->group);
                 free(p->slots[i]->cdi_name);
@@ -135,7 +157,10 @@ static void slot_set(Publisher *p, Slot *s, bool bound, const char *group, const
         bool changed = s->bound != bound;
 
         s->bound = bound;
-        changed |= set_string(&s->group, bound ? group : NULL);
+        if (set_string(&s->group, bound ? group : NULL)) {
+                changed = true;
+                s->node.type = 0; /* a new group, a new node */
+        }
         changed |= set_string(&s->cdi_name, bound ? cdi_name : NULL);
         if ((bound && !s->group) || (bound && cdi_name && !s->cdi_name)) {
                 log_oom();
@@ -190,7 +215,6 @@ void publisher_policy_loaded(Publisher *p, bool reload, bool success) {
 static void write_cdi(Publisher *p) {
         Manager *m = p->manager;
         _cleanup_free_ CdiDevice *devs = calloc(p->n_slots ?: 1, sizeof(CdiDevice));
-        CdiNode container;
         size_t n = 0;
         int r;
 
@@ -198,15 +222,22 @@ static void write_cdi(Publisher *p) {
                 log_oom();
                 return;
         }
+        /* Nodes are looked up once, not at every write: a storm of events rewrites the spec
+         * often, and a group's node does not change while the group lives. One not found yet
+         * (type 0) is looked up again next time. */
+        if (!p->container.type)
+                cdi_lookup_container_node(m->root.fd, &p->container);
         for (size_t i = 0; i < p->n_slots; i++) {
                 Slot *s = p->slots[i];
 
-                if (s->bound)
-                        devs[n++] = (CdiDevice) { .bus = s->bus, .name = strchr(s->key, '/') + 1,
-                                                  .cdi_name = s->cdi_name, .group = s->group };
+                if (!s->bound)
+                        continue;
+                if (!s->node.type)
+                        cdi_lookup_group_node(m->root.fd, s->group, &s->node);
+                devs[n++] = (CdiDevice) { .bus = s->bus, .name = strchr(s->key, '/') + 1,
+                                          .cdi_name = s->cdi_name, .group = s->group, .node = s->node };
         }
-        cdi_resolve_nodes(m->root.fd, devs, n, &container);
-        r = cdi_write_specs(m->root.fd, p->cdi_dir, devs, n, &container);
+        r = cdi_write_specs(m->root.fd, p->cdi_dir, devs, n, &p->container);
         if (r < 0 && r != p->cdi_error)
                 log_warning_errno(r, "Cannot write the CDI specs in /%s: %m", p->cdi_dir);
         else if (r >= 0 && p->cdi_error < 0)
@@ -237,42 +268,55 @@ static void write_metrics(Publisher *p) {
         p->metrics_error = r < 0 ? r : 0;
 }
 
-static int on_metrics_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-        Publisher *p = userdata;
+static bool throttle_due(Throttle *t) {
+        int enabled = SD_EVENT_OFF;
 
-        p->metrics_last_usec = usec;
-        write_metrics(p);
+        return t->timer && sd_event_source_get_enabled(t->timer, &enabled) >= 0 && enabled != SD_EVENT_OFF;
+}
+
+static int on_throttle(sd_event_source *s, uint64_t usec, void *userdata) {
+        Throttle *t = userdata;
+
+        t->last_usec = usec;
+        t->run(t->publisher);
         return 0;
 }
 
-/* The first write at once, then at most one a second. */
-static void schedule_metrics(Publisher *p) {
-        sd_event *e = p->manager->event;
+/* Runs now when the last run is an interval ago, else arms the timer for then. */
+static void throttle_kick(Throttle *t, sd_event *e) {
         uint64_t now, at;
-        int enabled = SD_EVENT_OFF, r;
+        int r;
 
-        if (p->timer && sd_event_source_get_enabled(p->timer, &enabled) >= 0 && enabled != SD_EVENT_OFF)
-                return; /* already due */
-        if (sd_event_now(e, CLOCK_MONOTONIC, &now) < 0)
+        if (throttle_due(t) || sd_event_now(e, CLOCK_MONOTONIC, &now) < 0)
                 return;
-        at = p->metrics_last_usec > 0 && p->metrics_last_usec + METRICS_INTERVAL_USEC > now ?
-                     p->metrics_last_usec + METRICS_INTERVAL_USEC : now;
-        if (!p->timer)
-                r = sd_event_add_time(e, &p->timer, CLOCK_MONOTONIC, at, 0, on_metrics_timer, p);
+        if (t->last_usec == 0 || now >= t->last_usec + t->interval_usec) {
+                t->last_usec = now;
+                t->run(t->publisher);
+                return;
+        }
+        at = t->last_usec + t->interval_usec;
+        if (!t->timer)
+                r = sd_event_add_time(e, &t->timer, CLOCK_MONOTONIC, at, 0, on_throttle, t);
         else {
-                r = sd_event_source_set_time(p->timer, at);
+                r = sd_event_source_set_time(t->timer, at);
                 if (r >= 0)
-                        r = sd_event_source_set_enabled(p->timer, SD_EVENT_ONESHOT);
+                        r = sd_event_source_set_enabled(t->timer, SD_EVENT_ONESHOT);
         }
         if (r < 0)
-                log_warning_errno(r, "Cannot schedule the metrics write: %m");
+                log_warning_errno(r, "Cannot schedule a write: %m");
+}
+
+static void throttle_flush(Throttle *t) {
+        if (throttle_due(t))
+                t->run(t->publisher);
+        t->timer = sd_event_source_disable_unref(t->timer);
 }
 
 void publisher_changed(Publisher *p) {
         if (!p)
                 return;
         if (p->cdi_dir && p->cdi_dirty)
-                write_cdi(p);
+                throttle_kick(&p->cdi, p->manager->event);
         if (p->metrics_dir)
-                schedule_metrics(p);
+                throttle_kick(&p->metrics, p->manager->event);
 }

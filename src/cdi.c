@@ -26,7 +26,8 @@ int cdi_name_from_sysfs(const char *name, char **ret) {
         size_t n = strlen(name), k = 0;
         char *s;
 
-        if (n == 0 || n > CDI_NAME_MAX - 2)
+        /* No bound on the length: CDI has none, and sysfs names stop at 255 bytes anyway. */
+        if (n == 0)
                 return -EINVAL;
         s = malloc(n + 3);
         if (!s)
@@ -83,11 +84,10 @@ int cdi_spec_filename(Bus bus, char *buf, size_t size) {
         return 0;
 }
 
-/* Sorting indices by sysfs name; qsort has no context argument. */
-static const CdiDevice *sort_devs;
+static int cmp_index(const void *a, const void *b, void *userdata) {
+        const CdiDevice *devs = userdata;
 
-static int cmp_index(const void *a, const void *b) {
-        return strcmp(sort_devs[*(const size_t *) a].name, sort_devs[*(const size_t *) b].name);
+        return strcmp(devs[*(const size_t *) a].name, devs[*(const size_t *) b].name);
 }
 
 static size_t *sorted_indices(const CdiDevice *devs, size_t n) {
@@ -97,9 +97,7 @@ static size_t *sorted_indices(const CdiDevice *devs, size_t n) {
                 return NULL;
         for (size_t i = 0; i < n; i++)
                 idx[i] = i;
-        sort_devs = devs;
-        qsort(idx, n, sizeof(size_t), cmp_index);
-        sort_devs = NULL;
+        qsort_r(idx, n, sizeof(size_t), cmp_index, (void *) devs);
         return idx;
 }
 
@@ -217,7 +215,7 @@ static void format_node(StrBuf *b, const CdiNode *node, bool last) {
 }
 
 static void format_device(StrBuf *b, const CdiDevice *d, const char *name, const CdiNode *container, bool last) {
-        char id[CDI_NAME_MAX + 1], value[512];
+        char id[DEVICE_NAME_MAX + 3], value[sizeof id + 64 + DEVICE_NAME_MAX];
 
         cdi_env_id(name, id, sizeof id);
         snprintf(value, sizeof value, "%s%s=/sys/bus/%s/devices/%s", CDI_ENV_PREFIX, id, bus_to_string(d->bus),

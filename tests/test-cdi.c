@@ -97,6 +97,18 @@ START_TEST(test_name_mapping) {
                 ck_assert_str_eq(s, map[i].cdi);
                 ck_assert(cdi_device_name_is_valid(s));
         }
+        /* The longest sysfs name too. */
+        {
+                char name[256];
+                _cleanup_free_ char *s = NULL;
+
+                memset(name, 'a', 255);
+                name[255] = '\0';
+                name[100] = '@';
+                ck_assert_int_eq(cdi_name_from_sysfs(name, &s), 0);
+                ck_assert_uint_eq(strlen(s), 255);
+                ck_assert_int_eq(s[100], '_');
+        }
         /* Whatever sysfs holds, the result is a valid name. */
         srand(1);
         for (int k = 0; k < 2000; k++) {
