@@ -22,10 +22,14 @@ tmp=$(mktemp -d)
 tag="localhost/vfio-platform-bindd-test:$$"
 spec=/run/cdi/vfio-platform-bindd-test-$$.json
 ctr=""
+made_cdi_dir=0
+[ -d /run/cdi ] || made_cdi_dir=1
+# shellcheck disable=SC2317 # called through the trap
 cleanup() {
         [ -n "$ctr" ] && podman rm -f "$ctr" >/dev/null 2>&1
         podman rmi -f "$tag" >/dev/null 2>&1
         rm -rf "$tmp" "$spec"
+        [ $made_cdi_dir = 1 ] && rmdir /run/cdi 2>/dev/null
 }
 trap cleanup EXIT
 fail=0
