@@ -29,7 +29,7 @@ cleanup() {
         [ -n "$ctr" ] && podman rm -f "$ctr" >/dev/null 2>&1
         podman rmi -f "$tag" >/dev/null 2>&1
         rm -rf "$tmp" "$spec"
-        [ $made_cdi_dir = 1 ] && rmdir /run/cdi 2>/dev/null
+        [ "$made_cdi_dir" = 1 ] && rmdir /run/cdi 2>/dev/null
 }
 trap cleanup EXIT
 fail=0
@@ -85,8 +85,7 @@ fi
 [ "$(grep -o '"path":"/dev/vfio/3"' "$tmp/cfg" 2>/dev/null | wc -l)" -le 1 ] || ko "the shared group node is listed twice"
 
 # An unknown name is refused.
-bad=$(podman create "${run_opts[@]}" --device vfio-platform-bindd.io/platform=nothere "$tag" /bin/true 2>&1)
-if [ $? = 0 ]; then
+if bad=$(podman create "${run_opts[@]}" --device vfio-platform-bindd.io/platform=nothere "$tag" /bin/true 2>&1); then
         podman init "$bad" >"$tmp/init" 2>&1
         grep -qi "unresolvable CDI devices" "$tmp/init" && ok "an unknown CDI name is refused at init" ||
                 { ko "unknown name accepted: $(cat "$tmp/init")"; }
