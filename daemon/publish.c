@@ -31,6 +31,7 @@ typedef struct Throttle {
 typedef struct Slot {
         Bus bus;
         bool bound;             /* on a VFIO driver with an IOMMU group: in the spec */
+        uint32_t refused;       /* the guard's reasons (1 << GuardReason) when refused, else 0 */
         char *group;
         char *cdi_name;
         CdiNode node;           /* the group's node; type 0: to look up (again) at the next write */
@@ -64,6 +65,7 @@ static const char * const state_table[_STATE_MAX] = {
         [STATE_IGNORED] = "ignored",
         [STATE_BOUND] = "bound",
         [STATE_FAILED] = "failed",
+        [STATE_REFUSED] = "refused",
 };
 
 static bool parent_exists(int root_fd, const char *dir) {
@@ -182,6 +184,7 @@ void publisher_device(Publisher *p, Bus bus, const char *name, DeviceState state
                 log_oom();
                 return;
         }
+        s->refused = state == STATE_REFUSED ? res->guard.reasons : 0;
         if (state == STATE_BOUND && res->device && cdi_device_of(res->device, &res->decision, &cd))
                 slot_set(p, s, true, cd.group, cd.cdi_name);
         else
@@ -194,8 +197,10 @@ void publisher_forget(Publisher *p, Bus bus, const char *name) {
         if (!p)
                 return;
         s = publisher_slot(p, bus, name);
-        if (s)
-                slot_set(p, s, false, NULL, NULL);
+        if (!s)
+                return;
+        s->refused = 0;
+        slot_set(p, s, false, NULL, NULL);
 }
 
 void publisher_policy_loaded(Publisher *p, bool reload, bool success) {
@@ -256,6 +261,9 @@ static void write_metrics(Publisher *p) {
         for (size_t i = 0; i < m->n_entries; i++)
                 if (m->entries[i]->present)
                         devices[m->entries[i]->bus * _STATE_MAX + m->entries[i]->status]++;
+        for (size_t i = 0; i < p->n_slots; i++)
+                for (GuardReason g = 0; g < _GUARD_REASON_MAX; g++)
+                        x.refused[g] += (p->slots[i]->refused >> g) & 1;
         x.states = state_table;
         x.n_states = _STATE_MAX;
         x.devices = devices;

@@ -66,6 +66,13 @@ char *metrics_format(const Metrics *m) {
                 strbuf_printf(&b, PREFIX "bind_failures_total{reason=\"%s\"} %" PRIu64 "\n",
                               failure_reason_table[r], m->bind_failures[r]);
 
+        /* A gauge of devices, not a counter of events: a refused device is refused again at
+         * every event that concerns it. */
+        header(&b, "refused_devices", "gauge",
+               "Devices the policy selects that the host needs, left on their driver, by reason (one device may have several).");
+        for (GuardReason r = 0; r < _GUARD_REASON_MAX; r++)
+                strbuf_printf(&b, PREFIX "refused_devices{reason=\"%s\"} %u\n", guard_reason_to_string(r), m->refused[r]);
+
         header(&b, "abandoned_writes_total", "counter",
                "Sysfs writes that did not return in time; each leaves a thread blocked in the kernel.");
         strbuf_printf(&b, PREFIX "abandoned_writes_total %" PRIu64 "\n", m->abandoned_writes);

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "engine.h"
+#include "guard.h"
 
 /* The daemon's metrics in Prometheus' text format, for node_exporter's textfile collector:
  * formatting is pure, the file is replaced atomically. Names and labels are documented in
@@ -32,6 +33,7 @@ typedef struct Metrics {
         unsigned n_states;
         const unsigned *devices;        /* devices present: [bus * n_states + state] */
         uint64_t bind_failures[_FAILURE_REASON_MAX];
+        unsigned refused[_GUARD_REASON_MAX];    /* devices present that the guard keeps, by reason */
         uint64_t abandoned_writes;
         uint64_t reloads_success, reloads_failure;
         bool last_reload_success;

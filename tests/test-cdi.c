@@ -404,6 +404,7 @@ START_TEST(test_metrics) {
                 .n_states = 4,
                 .devices = devices,
                 .bind_failures = { [FAILURE_PROBE] = 2, [FAILURE_TIMEOUT] = 1 },
+                .refused = { [GUARD_CONSOLE] = 1, [GUARD_SUPPLIER] = 1 },
                 .abandoned_writes = 1,
                 .reloads_success = 3,
                 .reloads_failure = 1,
@@ -421,7 +422,7 @@ START_TEST(test_metrics) {
         ck_assert_ptr_nonnull(text);
         assert_golden("metrics.prom", text);
         ck_assert_msg(prom_check(text, err, sizeof err, &samples) == 0, "%s", err);
-        ck_assert_uint_eq(samples, 1 + _BUS_MAX * 4 + _FAILURE_REASON_MAX + 1 + 2 + 1 + 1);
+        ck_assert_uint_eq(samples, 1 + _BUS_MAX * 4 + _FAILURE_REASON_MAX + _GUARD_REASON_MAX + 1 + 2 + 1 + 1);
         ck_assert(prom_value(text, "vfio_platform_bindd_devices{bus=\"platform\",state=\"bound\"}") == 5);
         promtool_check(text);
         ck_assert(prom_value(text, "vfio_platform_bindd_policy_last_reload_timestamp_seconds") == 1764800000.123);
