@@ -241,7 +241,7 @@ static const char *spec_version(char **names, size_t n) {
 }
 
 int cdi_spec_format(Bus bus, const CdiDevice *devs, size_t n, const CdiNode *container, char **ret) {
-        _cleanup_free_ CdiDevice *mine = calloc(n ?: 1, sizeof(CdiDevice));
+        _cleanup_free_ CdiDevice *mine = NULL;
         _cleanup_free_ size_t *idx = NULL;
         _cleanup_strv_free_ char **names = NULL;
         StrBuf b = {};
@@ -249,11 +249,12 @@ int cdi_spec_format(Bus bus, const CdiDevice *devs, size_t n, const CdiNode *con
         size_t m = 0;
         int r;
 
-        if (!mine)
-                return -ENOMEM;
         r = cdi_kind(bus, kind, sizeof kind);
         if (r < 0)
                 return r;
+        mine = calloc(n ?: 1, sizeof(CdiDevice));
+        if (!mine)
+                return -ENOMEM;
         for (size_t i = 0; i < n; i++)
                 if (devs[i].bus == bus && devs[i].group)
                         mine[m++] = devs[i];
