@@ -235,7 +235,7 @@ static void format_device(StrBuf *b, const CdiDevice *d, const char *name, const
  * names that start with a digit ("9020000.fw-cfg"), 0.3.0 has everything else we write. */
 static const char *spec_version(char **names, size_t n) {
         for (size_t i = 0; i < n; i++)
-                if (names[i][0] >= '0' && names[i][0] <= '9')
+                if (names[i] && names[i][0] >= '0' && names[i][0] <= '9')
                         return "0.5.0";
         return "0.3.0";
 }
