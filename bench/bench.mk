@@ -5,6 +5,7 @@
 # builds the programs, the fake kernel's shim (tests/fake-kernel.mk), bench/vpb-bench and its two
 # preloads, then bench/run.sh runs it and writes docs/benchmarks.md and docs/benchmarks.png in
 # the source tree (BENCH_DOCS=DIR elsewhere). Nothing here is built by "make" or "make check".
+EXTRA_DIST += bench/policy-load.c tests/policy-gen.c tests/policy-gen.h
 EXTRA_DIST += bench/bench.mk bench/bench.c bench/lat-probe.c bench/lat-probe.h bench/nl-inject.c \
 	bench/run.sh bench/report.py bench/PROFILE.md
 
@@ -46,3 +47,14 @@ bench:
 	@echo "make bench needs the test dependencies: configure --enable-tests=yes (tools/setup.sh installs them)." >&2; exit 1
 endif
 .PHONY: bench
+
+# Policy load time (issue 13): "make bench-policy" prints parse+finalize time at 1,000, 10,000 and
+# 100,000 generated rules (bench/policy-load.c). Needs only the library.
+CLEANFILES += bench/policy-load
+bench/policy-load: $(srcdir)/bench/policy-load.c $(srcdir)/tests/policy-gen.c $(srcdir)/tests/policy-gen.h src/libvpb.a
+	@$(MKDIR_P) bench
+	$(AM_V_CCLD)$(CC) $(AM_CPPFLAGS) -I$(srcdir)/tests $(WARN_CFLAGS) -O2 -g -o $@ $(srcdir)/bench/policy-load.c \
+		$(srcdir)/tests/policy-gen.c $(LIBVPB) $(KMOD_LIBS) -lm
+bench-policy: bench/policy-load
+	./bench/policy-load
+.PHONY: bench-policy

@@ -5,13 +5,10 @@
 
 #include "diag.h"
 
-void diagnostics_add(Diagnostics *d, const char *file, unsigned line, bool warning, const char *fmt, ...) {
+static void diagnostics_addv(Diagnostics *d, const char *file, unsigned line, bool warning, const char *fmt,
+                             va_list ap) {
         Diagnostic *items, *e;
-        va_list ap;
         int r;
-
-        if (!warning)
-                d->n_errors++;
 
         items = reallocarray(d->items, d->n + 1, sizeof(Diagnostic));
         if (!items) {
@@ -23,9 +20,7 @@ void diagnostics_add(Diagnostics *d, const char *file, unsigned line, bool warni
         *e = (Diagnostic) { .line = line, .warning = warning };
 
         e->file = strdup(file ?: "");
-        va_start(ap, fmt);
         r = vasprintf(&e->message, fmt, ap);
-        va_end(ap);
         if (r < 0 || !e->file) {
                 free(e->file);
                 if (r >= 0)
@@ -34,6 +29,45 @@ void diagnostics_add(Diagnostics *d, const char *file, unsigned line, bool warni
                 return;
         }
         d->n++;
+}
+
+void diagnostics_add(Diagnostics *d, const char *file, unsigned line, bool warning, const char *fmt, ...) {
+        va_list ap;
+
+        if (!warning)
+                d->n_errors++;
+        if (d->capping && d->file_kept >= DIAG_FILE_MAX) {
+                d->file_dropped++;
+                d->file_dropped_errors += !warning;
+                return;
+        }
+        d->file_kept += d->capping;
+        va_start(ap, fmt);
+        diagnostics_addv(d, file, line, warning, fmt, ap);
+        va_end(ap);
+}
+
+static void diagnostics_add_summary(Diagnostics *d, const char *file, bool warning, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        diagnostics_addv(d, file, 0, warning, fmt, ap);
+        va_end(ap);
+}
+
+void diagnostics_begin_file(Diagnostics *d) {
+        d->capping = true;
+        d->file_kept = d->file_dropped = d->file_dropped_errors = 0;
+}
+
+void diagnostics_end_file(Diagnostics *d, const char *file) {
+        /* Not counted again: the messages it stands for were. */
+        if (d->file_dropped > 0)
+                diagnostics_add_summary(d, file, d->file_dropped_errors == 0, "… and %zu more message%s (%zu error%s)",
+                                        d->file_dropped, d->file_dropped == 1 ? "" : "s", d->file_dropped_errors,
+                                        d->file_dropped_errors == 1 ? "" : "s");
+        d->capping = false;
+        d->file_kept = d->file_dropped = d->file_dropped_errors = 0;
 }
 
 void diagnostic_format(const Diagnostic *e, FILE *f) {

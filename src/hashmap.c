@@ -28,6 +28,15 @@ static uint64_t hash_bytes(const char *s, size_t n) {
                 h ^= (unsigned char) s[i];
                 h *= 0x100000001b3ULL;
         }
+        /* FNV's low bits, which pick the bucket, depend only on the low bits of each byte: keys
+         * that differ in a digit ("r123", "r124") cluster, and linear probing then walks long
+         * runs (200,000 rule names took 0.6 s to insert). Mix the high bits down (murmur3's
+         * finalizer). */
+        h ^= h >> 33;
+        h *= 0xff51afd7ed558ccdULL;
+        h ^= h >> 33;
+        h *= 0xc4ceb9fe1a85ec53ULL;
+        h ^= h >> 33;
         return h;
 }
 

@@ -13,9 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hashmap.h"
 #include "match.h"
 #include "match-keys.h"
 #include "policy.h"
+#include "policy-shadow.h"
 #include "strv.h"
 #include "validate.h"
 
@@ -64,6 +66,7 @@ Policy *policy_free(Policy *p) {
         if (!p)
                 return NULL;
         match_index_free(p->index);
+        index_map_free(p->names);
         for (size_t i = 0; i < p->n_rules; i++)
                 rule_free(p->rules[i]);
         free(p->rules);
@@ -114,10 +117,9 @@ static void strip_comment(char *s) {
 }
 
 static Rule *policy_find_rule(const Policy *p, const char *name) {
-        for (size_t i = 0; i < p->n_rules; i++)
-                if (streq(p->rules[i]->name, name))
-                        return p->rules[i];
-        return NULL;
+        IndexList l = p->names ? index_map_get(p->names, name, strlen(name)) : (IndexList) {};
+
+        return l.n > 0 ? p->rules[l.items[0]] : NULL;
 }
 
 static void parser_end_section(Parser *ps) {
@@ -155,6 +157,10 @@ static void parser_begin_section(Parser *ps, const char *name) {
                 return;
         }
 
+        if (!ps->policy->names && !(ps->policy->names = index_map_new())) {
+                ps->oom = true;
+                return;
+        }
         r = calloc(1, sizeof(Rule));
         rules = reallocarray(ps->policy->rules, ps->policy->n_rules + 1, sizeof(Rule *));
         if (rules)
@@ -168,6 +174,9 @@ static void parser_begin_section(Parser *ps, const char *name) {
         r->line = ps->line;
         r->index = ps->policy->n_rules;
         ps->policy->rules[ps->policy->n_rules++] = r;
+        /* The map borrows r->name, which the policy now owns. */
+        if (index_map_add(ps->policy->names, r->name, strlen(r->name), r->index) < 0)
+                ps->oom = true;
         ps->rule = r;
 }
 
@@ -491,6 +500,7 @@ int policy_parse_file(Policy *p, FILE *f, const char *filename, Diagnostics *d) 
                 return -ENOMEM;
         ps.file = p->files[strv_length(p->files) - 1];
 
+        diagnostics_begin_file(d);
         r = ini_parse_stream(parser_reader, &ps, parser_handler, &ps);
         if (r == -2)
                 ps.oom = true;
@@ -499,6 +509,7 @@ int policy_parse_file(Policy *p, FILE *f, const char *filename, Diagnostics *d) 
                 diag_error(d, ps.file, (unsigned) r, "syntax error");
         parser_end_section(&ps);
         sort_by_line(d, first);
+        diagnostics_end_file(d, ps.file);
 
         free(ps.raw);
         strv_free(ps.long_values);
@@ -516,59 +527,12 @@ int policy_parse_string(Policy *p, const char *text, size_t len, const char *fil
         return policy_parse_file(p, f, filename, d);
 }
 
-/* @a matches every device that @b matches, for this key: each value of @b is covered by a value
- * of @a, equal or a glob that matches it. */
-static bool rule_has_keys(const Rule *r) {
-        for (MatchKey k = 0; k < _MATCH_KEY_MAX; k++)
-                if (r->n_patterns[k] > 0)
-                        return true;
-        return false;
-}
-
-static bool key_covers(const Rule *a, const Rule *b, MatchKey k) {
-        if (a->n_patterns[k] == 0)
-                return true; /* @a does not look at this key */
-        if (b->n_patterns[k] == 0)
-                return false;
-        for (size_t j = 0; j < b->n_patterns[k]; j++) {
-                const Pattern *pb = &b->patterns[k][j];
-                bool covered = false;
-
-                for (size_t i = 0; i < a->n_patterns[k] && !covered; i++) {
-                        const Pattern *pa = &a->patterns[k][i];
-                        covered = streq(pa->value, pb->value) ||
-                                  (pa->glob && !pb->glob && match_pattern(k, pa, pb->value));
-                }
-                if (!covered)
-                        return false;
-        }
-        return true;
-}
-
-static void warn_shadowed(Policy *p, Diagnostics *d) {
-        for (size_t j = 1; j < p->n_rules; j++) {
-                const Rule *b = p->rules[j];
-
-                if (!rule_has_keys(b)) /* already an error */
-                        continue;
-                for (size_t i = 0; i < j; i++) {
-                        const Rule *a = p->rules[i];
-                        bool covers = rule_has_keys(a);
-
-                        for (MatchKey k = 0; k < _MATCH_KEY_MAX && covers; k++)
-                                covers = key_covers(a, b, k);
-                        if (!covers)
-                                continue;
-                        diag_warn(d, b->file, b->line,
-                                  "rule '%s' can never match: rule '%s' at %s:%u matches every device it matches",
-                                  b->name, a->name, a->file, a->line);
-                        break;
-                }
-        }
-}
-
 int policy_finalize(Policy *p, Diagnostics *d) {
-        warn_shadowed(p, d);
+        int r;
+
+        r = policy_warn_shadowed(p, d);
+        if (r < 0)
+                return r;
         match_index_free(p->index);
         return match_index_build(p, &p->index);
 }

@@ -62,12 +62,14 @@ typedef struct Rule {
 } Rule;
 
 typedef struct MatchIndex MatchIndex;
+typedef struct IndexMap IndexMap;
 
 typedef struct Policy {
         Rule **rules;
         size_t n_rules;
         char **files;           /* every file read, in order */
         MatchIndex *index;      /* built by policy_finalize() */
+        IndexMap *names;        /* rule name → index: duplicates are found in constant time */
 } Policy;
 
 const char *match_key_to_string(MatchKey k) _pure_;

@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "macro.h"
+#include "policy-gen.h"
 #include "policy-load.h"
+#include "policy-shadow.h"
 #include "strv.h"
 #include "testutil.h"
 
@@ -262,6 +264,107 @@ START_TEST(test_unsafe_permissions) {
 }
 END_TEST
 
+/* The shadowed-rule check as it was, comparing every rule with every earlier one: the oracle for
+ * the indexed one. Returns the messages it would give, in order. */
+static char **shadow_oracle(const Policy *p) {
+        char **l = NULL;
+
+        for (size_t j = 1; j < p->n_rules; j++) {
+                const Rule *b = p->rules[j];
+                bool has_keys = false;
+
+                for (MatchKey k = 0; k < _MATCH_KEY_MAX; k++)
+                        has_keys = has_keys || b->n_patterns[k] > 0;
+                if (!has_keys)
+                        continue;
+                for (size_t i = 0; i < j; i++) {
+                        const Rule *a = p->rules[i];
+                        char *m;
+
+                        if (!rule_covers(a, b))
+                                continue;
+                        ck_assert_int_ge(asprintf(&m, "rule '%s' can never match: rule '%s' at %s:%u matches every "
+                                                  "device it matches", b->name, a->name, a->file, a->line), 0);
+                        ck_assert_int_eq(strv_push(&l, m), 0);
+                        break;
+                }
+        }
+        return l;
+}
+
+/* Random corpora, dense (many overlaps) to sparse, with globs: the same warnings, in the same
+ * order, as the quadratic check; beyond DIAG_FILE_MAX, the count in the summary. */
+START_TEST(test_shadowed_equals_quadratic) {
+        static const struct { size_t rules, pool; unsigned globs; } corpora[] = {
+                { 300, 5, 100 }, { 300, 20, 60 }, { 2000, 200, 30 }, { 2000, 3000, 10 }, { 500, 50, 500 },
+        };
+        size_t total = 0;
+
+        for (size_t c = 0; c < ELEMENTSOF(corpora); c++)
+                for (uint64_t seed = 1; seed <= 4; seed++) {
+                        _cleanup_policy_ Policy *p = policy_new();
+                        _cleanup_strv_free_ char **want = NULL;
+                        _cleanup_free_ char *text = NULL;
+                        Diagnostics d = {};
+                        size_t len, first, n_want, shown;
+
+                        text = policy_gen(seed, corpora[c].rules, corpora[c].pool, corpora[c].globs, &len);
+                        ck_assert_int_eq(policy_parse_string(p, text, len, "gen.conf", &d), 0);
+                        ck_assert_uint_eq(d.n_errors, 0);
+                        first = d.n;
+                        want = shadow_oracle(p);
+                        n_want = strv_length(want);
+                        ck_assert_int_eq(policy_finalize(p, &d), 0);
+
+                        shown = n_want > DIAG_FILE_MAX ? DIAG_FILE_MAX : n_want;
+                        ck_assert_uint_eq(d.n - first, shown + (n_want > shown));
+                        for (size_t i = 0; i < shown; i++) {
+                                ck_assert(d.items[first + i].warning);
+                                ck_assert_str_eq(d.items[first + i].message, want[i]);
+                        }
+                        if (n_want > shown) {
+                                _cleanup_free_ char *summary = NULL;
+
+                                ck_assert_int_ge(asprintf(&summary, "… and %zu more messages (0 errors)", n_want - shown), 0);
+                                ck_assert_str_eq(d.items[d.n - 1].message, summary);
+                        }
+                        total += n_want;
+                        diagnostics_clear(&d);
+                }
+        /* The corpora do exercise it. */
+        ck_assert_uint_gt(total, 500);
+}
+END_TEST
+
+/* A file of junk: DIAG_FILE_MAX messages and one that counts the rest; still invalid. */
+START_TEST(test_error_cap) {
+        _cleanup_free_ char *dir = tu_mkdtemp(), *path = NULL, *msgs = NULL;
+        _cleanup_free_ char *junk = malloc(5000 * 6 + 1);
+        Diagnostics d = {};
+        Policy *p = NULL;
+
+        ck_assert_ptr_nonnull(junk);
+        for (int i = 0; i < 5000; i++)
+                memcpy(junk + i * 6, "junk!\n", 6);
+        junk[5000 * 6] = '\0';
+        tu_write(dir, "junk.conf", junk);
+        ck_assert_int_ge(asprintf(&path, "%s/junk.conf", dir), 0);
+        char *files[] = { path, NULL };
+        ck_assert_int_eq(policy_load(&cwd_root, files, &p, &d), -EINVAL);
+        ck_assert_ptr_null(p);
+        ck_assert_uint_eq(d.n, DIAG_FILE_MAX + 1);
+        ck_assert_uint_eq(d.n_errors, 5000);
+        ck_assert_uint_eq(d.items[0].line, 1);
+        ck_assert_uint_eq(d.items[DIAG_FILE_MAX - 1].line, DIAG_FILE_MAX);
+        ck_assert_str_eq(d.items[DIAG_FILE_MAX].message, "… and 4900 more messages (4900 errors)");
+        ck_assert(!d.items[DIAG_FILE_MAX].warning);
+        msgs = tu_diag_string(&d);
+        ck_assert_ptr_nonnull(strstr(msgs, "junk.conf: … and 4900 more messages (4900 errors)\n"));
+        diagnostics_clear(&d);
+        tu_rm_rf(dir);
+}
+END_TEST
+
 static Suite *policy_suite(void) {
         Suite *s = suite_create("policy");
         TCase *tc = tcase_create("parse");
@@ -277,6 +380,8 @@ static Suite *policy_suite(void) {
         tcase_add_test(tc, test_repeated_keys_are_alternatives);
         tcase_add_test(tc, test_unreadable);
         tcase_add_test(tc, test_unsafe_permissions);
+        tcase_add_test(tc, test_shadowed_equals_quadratic);
+        tcase_add_test(tc, test_error_cap);
         suite_add_tcase(s, tc);
         return s;
 }

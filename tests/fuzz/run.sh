@@ -16,7 +16,7 @@ printf '#define PACKAGE_STRING "vfio-platform-bindd fuzz"\n#define _GNU_SOURCE 1
 
 # What a device is (the bus table and its readers), and what the policy is.
 device="src/device.c src/bus.c src/bus-pci.c src/bus-cdx.c src/bus-fsl-mc.c src/sysfs-attr.c src/strv.c src/validate.c"
-policy="src/policy.c src/match.c src/match-keys.c src/hashmap.c src/diag.c $device"
+policy="src/policy.c src/policy-shadow.c src/match.c src/match-keys.c src/hashmap.c src/diag.c $device"
 declare -A sources=(
         [policy]="tests/fuzz/fuzz-policy.c $policy"
         [uevent]="tests/fuzz/fuzz-uevent.c $device"
