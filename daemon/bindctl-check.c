@@ -13,7 +13,8 @@
 #include "match.h"
 #include "strv.h"
 
-/* The devices a kernel would create from a DTB, and what the policy says of each. */
+/* The devices a kernel would create from a DTB, and what the policy says of each; what comes
+ * from the DTB is escaped (escape.h). */
 static int check_fdt(const Policy *p, const char *path) {
         _cleanup_free_ char *error = NULL;
         _cleanup_free_ void *blob = NULL;
@@ -32,28 +33,35 @@ static int check_fdt(const Policy *p, const char *path) {
                         log_error("%s: %s", path, error);
                 return log_error_errno(r, "%s: not a usable device tree.", path);
         }
-        printf("\n# %zu device%s that Linux would create from %s\n", n, n == 1 ? "" : "s", path);
-        printf("%-32s %-8s %-40s %s\n", "DEVICE", "BUS", "DT PATH", "DECISION");
+        printf("\n# %zu device%s that Linux would create from ", n, n == 1 ? "" : "s");
+        fputs_cescaped(path, stdout);
+        printf("\n%-32s %-8s %-40s %s\n", "DEVICE", "BUS", "DT PATH", "DECISION");
         for (size_t i = 0; i < n; i++) {
                 const DeviceInfo *d = &devs[i];
+                _cleanup_free_ char *name = cescape(d->name), *dtpath = cescape(d->of_fullname ?: "-"), *file = NULL;
                 char why[1024];
                 Decision dec;
 
                 policy_decide(p, d, &dec);
                 guard_describe(&guard[i], why, sizeof why);
-                printf("%-32s %-8s %-40s ", d->name, bus_to_string(d->bus), d->of_fullname ?: "-");
+                printf("%-32s %-8s %-40s ", strna(name), bus_to_string(d->bus), strna(dtpath));
+                if (dec.rule)
+                        file = cescape(dec.rule->file);
                 if (!dec.rule)
                         printf("-\n");
                 else if (dec.verdict == VERDICT_BIND && guard[i].reasons && !dec.rule->force) {
                         printf("refused: host-critical (rule %s would bind it)\n", dec.rule->name);
                         refused++;
                 } else if (dec.verdict == VERDICT_BIND)
-                        printf("bind to %s by %s (%s:%u)%s\n", dec.driver, dec.rule->name, dec.rule->file, dec.rule->line,
+                        printf("bind to %s by %s (%s:%u)%s\n", dec.driver, dec.rule->name, strna(file), dec.rule->line,
                                guard[i].reasons ? ", forced" : "");
                 else
-                        printf("protected by %s (%s:%u)\n", dec.rule->name, dec.rule->file, dec.rule->line);
-                if (guard[i].reasons)
-                        printf("%-32s   host-critical: %s\n", "", why);
+                        printf("protected by %s (%s:%u)\n", dec.rule->name, strna(file), dec.rule->line);
+                if (guard[i].reasons) {
+                        printf("%-32s   host-critical: ", "");
+                        fputs_cescaped(why, stdout);
+                        putchar('\n');
+                }
         }
         fflush(stdout);
         if (refused > 0)
@@ -155,8 +163,11 @@ int verb_check(Context *c) {
 
         printf("# %zu rule%s from %zu file%s\n", p->n_rules, p->n_rules == 1 ? "" : "s",
                strv_length(p->files), strv_length(p->files) == 1 ? "" : "s");
-        STRV_FOREACH(f, p->files)
-                printf("#   %s\n", *f);
+        STRV_FOREACH(f, p->files) {
+                fputs("#   ", stdout);
+                fputs_cescaped(*f, stdout);
+                putchar('\n');
+        }
         if (c->fdt)
                 r = check_fdt(p, c->fdt);
         else {

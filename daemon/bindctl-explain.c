@@ -12,8 +12,17 @@
 #include "status.h"
 #include "strv.h"
 
+/* Values come from sysfs and the device tree: escaped (escape.h). */
 static void print_fact(const char *label, const char *value) {
-        printf("  %-16s %s\n", label, value);
+        printf("  %-16s ", label);
+        fputs_cescaped(value, stdout);
+        putchar('\n');
+}
+
+static void print_stop(const char *why) {
+        fputs("\nThis will stop it: ", stdout);
+        fputs_cescaped(why, stdout);
+        putchar('\n');
 }
 
 int verb_explain(Context *c) {
@@ -37,7 +46,9 @@ int verb_explain(Context *c) {
                 return r == -ENODEV || r == -EINVAL ? EXIT_USAGE : EXIT_FAILED;
         }
 
-        printf("Device %s (%s bus)\n", d->name, bus_to_string(d->bus));
+        fputs("Device ", stdout);
+        fputs_cescaped(d->name, stdout);
+        printf(" (%s bus)\n", bus_to_string(d->bus));
         print_fact("DT path:", d->of_fullname ?: "(no device tree node)");
         STRV_FOREACH(s, d->compatibles)
                 print_fact(s == d->compatibles ? "compatible:" : "", *s);
@@ -63,7 +74,9 @@ int verb_explain(Context *c) {
                 const Rule *rule = p->rules[i];
                 MatchKey k = rule_first_mismatch(rule, d);
 
-                printf("  %s (%s:%u): ", rule->name, rule->file, rule->line);
+                printf("  %s (", rule->name);
+                fputs_cescaped(rule->file, stdout);
+                printf(":%u): ", rule->line);
                 if (dec.rule && rule->index > dec.rule->index)
                         printf("not reached\n");
                 else if (k == _MATCH_KEY_MAX)
@@ -116,11 +129,11 @@ int verb_explain(Context *c) {
                                "rule %s would move it)\n", dec.rule->name);
                 else if (group.id && dec.rule->group == GROUP_STRICT &&
                     iommu_group_explain_blockers(&group, dec.rule->name, why, sizeof why))
-                        printf("\nThis will stop it: %s\n", why);
+                        print_stop(why);
                 else if (streq_ptr(d->driver, dec.driver))
                         printf("\nIt is bound to %s.\n", dec.driver);
                 else if (f.target_registered && diagnose_blocker(&f, why, sizeof why))
-                        printf("\nThis will stop it: %s\n", why);
+                        print_stop(why);
                 else if (!f.target_registered)
                         printf("\nNothing known stops it once %s is loaded.\n", dec.driver);
                 else

@@ -5,6 +5,7 @@
  * their errors; a verb returns an exit code. */
 
 #include "apply.h"
+#include "escape.h"
 #include "log.h"
 #include "macro.h"
 #include "policy-load.h"

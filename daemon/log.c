@@ -7,6 +7,7 @@
 
 #include <systemd/sd-journal.h>
 
+#include "escape.h"
 #include "log.h"
 #include "policy.h"
 
@@ -42,17 +43,19 @@ int log_internal(int level, int error, const char *file, int line, const char *f
         (void) file;
         (void) line;
         if (level <= max_level) {
-                char buf[2048];
+                char buf[2048], shown[4 * sizeof buf];
 
                 /* %m means the error we were given, not whatever errno happens to be. */
                 errno = e;
                 va_start(ap, fmt);
                 vsnprintf(buf, sizeof buf, fmt, ap);
                 va_end(ap);
+                /* Messages carry device names, file names and sysfs values: escaped (escape.h). */
+                cescape_buf(buf, shown, sizeof shown);
                 if (prefix_level)
-                        fprintf(stderr, "<%d>%s\n", level, buf);
+                        fprintf(stderr, "<%d>%s\n", level, shown);
                 else
-                        fprintf(stderr, "%s\n", buf);
+                        fprintf(stderr, "%s\n", shown);
         }
         errno = saved;
         return e > 0 ? -e : (error < 0 ? error : -EIO);
@@ -61,15 +64,18 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 int log_device_internal(int level, int error, const char *bus, const char *device, const Rule *rule,
                         const char *fmt, ...) {
         int saved = errno, e = error < 0 ? -error : error;
-        char msg[2048];
+        char raw[2048], msg[4 * sizeof raw], dev[4 * 256];
         va_list ap;
 
         if (level > max_level)
                 goto finish;
         errno = e;
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof msg, fmt, ap);
+        vsnprintf(raw, sizeof raw, fmt, ap);
         va_end(ap);
+        cescape_buf(raw, msg, sizeof msg);
+        cescape_buf(device, dev, sizeof dev);
+        device = dev; /* the journal field too: it is what a reader greps for */
 
         if (!to_journal) {
                 fprintf(stderr, "%s: %s\n", device, msg);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "escape.h"
 
 static void diagnostics_addv(Diagnostics *d, const char *file, unsigned line, bool warning, const char *fmt,
                              va_list ap) {
@@ -70,11 +71,14 @@ void diagnostics_end_file(Diagnostics *d, const char *file) {
         d->file_kept = d->file_dropped = d->file_dropped_errors = 0;
 }
 
+/* Escaped (escape.h): a file name holding a newline must not forge a "FILE:LINE:" line. */
 void diagnostic_format(const Diagnostic *e, FILE *f) {
+        fputs_cescaped(e->file, f);
         if (e->line > 0)
-                fprintf(f, "%s:%u: %s%s\n", e->file, e->line, e->warning ? "warning: " : "", e->message);
-        else
-                fprintf(f, "%s: %s%s\n", e->file, e->warning ? "warning: " : "", e->message);
+                fprintf(f, ":%u", e->line);
+        fprintf(f, ": %s", e->warning ? "warning: " : "");
+        fputs_cescaped(e->message, f);
+        fputc('\n', f);
 }
 
 void diagnostics_print(const Diagnostics *d, FILE *f) {

@@ -112,6 +112,8 @@ static int seen_add(Seen *s, const Rule *r) {
 }
 
 static int cand_add(Seen *s, IndexList l) {
+        if (l.n == 0)
+                return 0;
         if (s->n_cand + l.n > s->allocated) {
                 size_t na = (s->n_cand + l.n) * 2;
                 uint32_t *c = reallocarray(s->cand, na, sizeof(uint32_t));

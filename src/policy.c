@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "hashmap.h"
 #include "match.h"
 #include "match-keys.h"
@@ -541,7 +542,10 @@ void policy_dump(const Policy *p, FILE *f) {
         for (size_t i = 0; i < p->n_rules; i++) {
                 const Rule *r = p->rules[i];
 
-                fprintf(f, "%s# %s:%u\n[%s]\n", i > 0 ? "\n" : "", r->file, r->line, r->name);
+                /* The file name is not the policy's: escaped, or a newline in it would forge lines. */
+                fprintf(f, "%s# ", i > 0 ? "\n" : "");
+                fputs_cescaped(r->file, f);
+                fprintf(f, ":%u\n[%s]\n", r->line, r->name);
                 for (MatchKey k = 0; k < _MATCH_KEY_MAX; k++)
                         for (size_t j = 0; j < r->n_patterns[k]; j++)
                                 fprintf(f, "%s = %s\n", match_key_to_string(k), r->patterns[k][j].value);

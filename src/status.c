@@ -3,6 +3,7 @@
 
 #include "status.h"
 #include "strv.h"
+#include "validate.h"
 
 #define STATUS_JSON_VERSION 1
 
@@ -20,26 +21,6 @@ const char *status_state(const DeviceInfo *d, const Decision *dec, const char *r
         default:
                 return "unselected";
         }
-}
-
-void json_print_string(FILE *f, const char *s) {
-        if (!s) {
-                fputs("null", f);
-                return;
-        }
-        fputc('"', f);
-        for (; *s; s++) {
-                unsigned char c = *s;
-                if (c == '"' || c == '\\')
-                        fprintf(f, "\\%c", c);
-                else if (c == '\n')
-                        fputs("\\n", f);
-                else if (c < 0x20 || c == 0x7f)
-                        fprintf(f, "\\u%04x", c);
-                else
-                        fputc(c, f);
-        }
-        fputc('"', f);
 }
 
 static void json_kv(FILE *f, const char *key, const char *value, bool comma) {
@@ -84,13 +65,17 @@ static void print_json_group(FILE *f, const IommuGroup *g) {
 void status_print_group(FILE *f, const IommuGroup *g) {
         bool viable = iommu_group_viable(g), first = true;
 
-        for (size_t i = 0; i < g->n; i++)
-                fprintf(f, "%s%s", i ? " " : "", g->members[i].device->name);
+        for (size_t i = 0; i < g->n; i++) {
+                fputs(i ? " " : "", f);
+                fputs_cescaped(g->members[i].device->name, f);
+        }
         fputs(viable ? " (viable)" : " (not viable:", f);
         for (size_t i = 0; i < g->n && !viable; i++)
                 if (group_member_blocks(&g->members[i])) {
-                        fprintf(f, "%s %s on %s", first ? "" : ",", g->members[i].device->name,
-                                g->members[i].device->driver);
+                        fputs(first ? " " : ", ", f);
+                        fputs_cescaped(g->members[i].device->name, f);
+                        fputs(" on ", f);
+                        fputs_cescaped(g->members[i].device->driver, f);
                         first = false;
                 }
         fputs(viable ? "\n" : ")\n", f);
@@ -153,6 +138,59 @@ void status_print_json(FILE *f, const StatusRow *rows, size_t n) {
         fputs(n > 0 ? "\n  ]\n}\n" : "]\n}\n", f);
 }
 
+static const char *state_color(const char *state) {
+        if (streq(state, "bound"))
+                return "\033[32m";
+        if (streq(state, "failed") || streq(state, "refused") || streq(state, "error"))
+                return "\033[31m";
+        if (streq(state, "pending"))
+                return "\033[33m";
+        return "";
+}
+
+/* Every value is escaped (escape.h): device data and file names are not ours. */
+static void print_row(FILE *f, const StatusRow *r, bool paint) {
+        const DeviceInfo *d = r->device;
+        const Rule *rule = r->decision.rule;
+        char name[4 * DEVICE_NAME_MAX + 1], drv[256], ovr[256], grp[64];
+
+        fprintf(f, "%-28s %-8s %-16s %-16s %-5s %s%-10s%s ", cescape_buf(d->name, name, sizeof name),
+                bus_to_string(d->bus), cescape_buf(d->driver ?: "-", drv, sizeof drv),
+                cescape_buf(d->override ?: "-", ovr, sizeof ovr), cescape_buf(d->iommu_group ?: "-", grp, sizeof grp),
+                paint ? state_color(r->state) : "", r->state, paint ? "\033[0m" : "");
+        if (rule) {
+                fprintf(f, "%s (", rule->name);
+                fputs_cescaped(rule->file, f);
+                fprintf(f, ":%u)", rule->line);
+        } else
+                fputs("-", f);
+        fputc('\n', f);
+        if (r->reason) {
+                fprintf(f, "%-28s   reason: ", "");
+                fputs_cescaped(r->reason, f);
+                fputc('\n', f);
+        }
+        if (r->boot_window) {
+                fprintf(f, "%-28s   boot: ", "");
+                fputs_cescaped(r->boot_window, f);
+                fputc('\n', f);
+        }
+        if (r->guard && r->guard->reasons) {
+                char why[1024];
+
+                guard_describe(r->guard, why, sizeof why);
+                fprintf(f, "%-28s   host-critical: ", "");
+                fputs_cescaped_text(why, f);
+                fputc('\n', f);
+        }
+        if (r->group && r->group->n > 1) {
+                fprintf(f, "%-28s   group ", "");
+                fputs_cescaped(r->group->id, f);
+                fputs(": ", f);
+                status_print_group(f, r->group);
+        }
+}
+
 typedef enum Group { GROUP_TARGET, GROUP_NATIVE, GROUP_UNBOUND, _GROUP_MAX } Group;
 
 static Group row_group(const StatusRow *r) {
@@ -163,16 +201,6 @@ static Group row_group(const StatusRow *r) {
         if (driver_is_vfio(drv) || streq_ptr(drv, r->decision.driver) || streq_ptr(drv, r->device->override))
                 return GROUP_TARGET;
         return GROUP_NATIVE;
-}
-
-static const char *state_color(const char *state) {
-        if (streq(state, "bound"))
-                return "\033[32m";
-        if (streq(state, "failed") || streq(state, "refused"))
-                return "\033[31m";
-        if (streq(state, "pending"))
-                return "\033[33m";
-        return "";
 }
 
 void status_print_table(FILE *f, const StatusRow *rows, size_t n, bool color) {
@@ -196,36 +224,13 @@ void status_print_table(FILE *f, const StatusRow *rows, size_t n, bool color) {
                 first = false;
                 for (size_t i = 0; i < n; i++) {
                         const StatusRow *r = &rows[i];
-                        const DeviceInfo *d = r->device;
                         bool paint;
 
                         if (row_group(r) != g)
                                 continue;
                         paint = color && *state_color(r->state);
 
-                        fprintf(f, "%-28s %-8s %-16s %-16s %-5s %s%-10s%s ", d->name, bus_to_string(d->bus),
-                                d->driver ?: "-", d->override ?: "-", d->iommu_group ?: "-",
-                                paint ? state_color(r->state) : "", r->state, paint ? "\033[0m" : "");
-                        if (r->decision.rule)
-                                fprintf(f, "%s (%s:%u)", r->decision.rule->name, r->decision.rule->file,
-                                        r->decision.rule->line);
-                        else
-                                fputs("-", f);
-                        fputc('\n', f);
-                        if (r->reason)
-                                fprintf(f, "%-28s   reason: %s\n", "", r->reason);
-                        if (r->boot_window)
-                                fprintf(f, "%-28s   boot: %s\n", "", r->boot_window);
-                        if (r->guard && r->guard->reasons) {
-                                char why[1024];
-
-                                guard_describe(r->guard, why, sizeof why);
-                                fprintf(f, "%-28s   host-critical: %s\n", "", why);
-                        }
-                        if (r->group && r->group->n > 1) {
-                                fprintf(f, "%-28s   group %s: ", "", r->group->id);
-                                status_print_group(f, r->group);
-                        }
+                        print_row(f, r, paint);
                 }
         }
         if (first)

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 
+#include "escape.h"
 #include "guard.h"
 #include "iommu-group.h"
 #include "match.h"
@@ -14,7 +15,7 @@ typedef struct StatusRow {
         const DeviceInfo *device;
         Decision decision;
         const char *state;      /* see status_state() */
-        const char *reason;     /* why it failed, from the daemon's record */
+        const char *reason;     /* why it failed (the daemon's record) or why it is "error" */
         const IommuGroup *group; /* NULL, or empty, when the bus does not bind by group */
         const GuardVerdict *guard; /* why the host needs it; NULL: not looked at */
         const char *boot_window; /* "taken at boot by the built-in driver X, ...; remedy: ..." or NULL */

@@ -16,9 +16,10 @@ printf '#define PACKAGE_STRING "vfio-platform-bindd fuzz"\n#define _GNU_SOURCE 1
 
 # What a device is (the bus table and its readers), and what the policy is.
 device="src/device.c src/bus.c src/bus-pci.c src/bus-cdx.c src/bus-fsl-mc.c src/sysfs-attr.c src/strv.c src/validate.c"
-policy="src/policy.c src/policy-shadow.c src/match.c src/match-keys.c src/hashmap.c src/diag.c $device"
+policy="src/policy.c src/policy-shadow.c src/match.c src/match-keys.c src/hashmap.c src/diag.c src/escape.c $device"
 declare -A sources=(
         [policy]="tests/fuzz/fuzz-policy.c $policy"
+        [printers]="tests/fuzz/fuzz-printers.c src/status.c src/iommu-group.c src/sysfs.c src/fs-util.c src/diagnose.c $policy"
         [uevent]="tests/fuzz/fuzz-uevent.c $device"
         [dtb]="tests/fuzz/fuzz-dtb.c src/dtb.c src/hashmap.c $device"
 )
