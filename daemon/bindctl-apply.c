@@ -42,6 +42,7 @@ static int apply_one(Bus bus, const char *name, int error, void *userdata) {
 
 int verb_apply(Context *c) {
         _cleanup_policy_ Policy *p = NULL;
+        _cleanup_close_ int lock_fd = -EBADF;
         Engine e;
         ApplyRun run = { .c = c, .e = &e, .flags = { .dry_run = c->dry_run, .reconcile = !c->early } };
 
@@ -49,6 +50,10 @@ int verb_apply(Context *c) {
                 return EXIT_FAILED;
         if (open_engine(c, &e) < 0)
                 return EXIT_FAILED;
+        if (!c->dry_run && (lock_fd = take_lock(c, &e)) < 0) {
+                engine_done(&e);
+                return EXIT_FAILED;
+        }
         run.p = p;
         (void) sysfs_foreach_device(&e.sysfs, apply_one, &run);
         log_info("%u device%s %s, %u failed%s.", run.bound, run.bound == 1 ? "" : "s",

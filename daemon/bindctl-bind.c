@@ -59,6 +59,7 @@ static int persist_rule(Context *c, const DeviceInfo *d, const char *driver) {
 
 int verb_bind(Context *c) {
         _cleanup_device_info_ DeviceInfo *d = NULL;
+        _cleanup_close_ int lock_fd = -EBADF;
         const char *driver;
         BindReport rep;
         Engine e;
@@ -70,6 +71,10 @@ int verb_bind(Context *c) {
         }
         if (open_engine(c, &e) < 0)
                 return EXIT_FAILED;
+        if ((lock_fd = take_lock(c, &e)) < 0) {
+                engine_done(&e);
+                return EXIT_FAILED;
+        }
         r = find_device(&e, c->args[0], &d);
         if (r < 0) {
                 engine_done(&e);

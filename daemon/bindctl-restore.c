@@ -55,6 +55,7 @@ static int restore_recorded(Bus bus, const char *name, int error, void *userdata
 }
 
 int verb_restore(Context *c) {
+        _cleanup_close_ int lock_fd = -EBADF;
         _cleanup_policy_ Policy *p = NULL;
         int failed = 0, r;
         Engine e;
@@ -68,6 +69,10 @@ int verb_restore(Context *c) {
                 p = NULL;
         if (open_engine(c, &e) < 0)
                 return EXIT_FAILED;
+        if ((lock_fd = take_lock(c, &e)) < 0) {
+                engine_done(&e);
+                return EXIT_FAILED;
+        }
 
         if (c->all) {
                 RestoreRun run = { c, &e, p, 0 };

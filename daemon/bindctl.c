@@ -13,6 +13,8 @@
 #include "bindctl.h"
 #include "builtin-driver.h"
 #include "cdi.h"
+#include "lock.h"
+#include "paths.h"
 #include "strv.h"
 #include "validate.h"
 
@@ -73,6 +75,23 @@ int open_engine(Context *c, Engine *e) {
         if (r < 0)
                 return log_error_errno(r, "Cannot open sysfs and the state directory under %s: %m", c->root.path);
         return 0;
+}
+
+int take_lock(Context *c, Engine *e) {
+        LockHolder h = {};
+        int r;
+
+        r = lock_take(e->state_fd, "vfio-platform-bindctl", "vfio-platform-bindctl", 10 * 1000000ULL, &h);
+        if (r == -EBUSY && streq(h.program, "vfio-platform-bindd"))
+                return log_error_errno(r, "vfio-platform-bindd (PID %ld) runs on %s and manages the devices: change "
+                                       "the policy and reload it, or stop the daemon first.", (long) h.pid, c->root.path);
+        if (r == -EBUSY)
+                return log_error_errno(r, "%s (PID %ld) holds /%s/%s under %s; try again.",
+                                       h.program[0] ? h.program : "another process", (long) h.pid, STATE_DIR,
+                                       LOCK_FILE, c->root.path);
+        if (r < 0)
+                return log_error_errno(r, "Cannot lock /%s/%s under %s: %m", STATE_DIR, LOCK_FILE, c->root.path);
+        return r;
 }
 
 int find_device(Engine *e, const char *name, DeviceInfo **ret) {

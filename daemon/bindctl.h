@@ -31,6 +31,9 @@ typedef struct Context {
 
 int load_policy(Context *c, char * const *files, Policy **ret);
 int open_engine(Context *c, Engine *e);
+/* apply, bind and restore write what the daemon writes: they take its lock (src/lock.h) and are
+ * refused while it runs; another bindctl holding it is waited for. Returns the lock's fd. */
+int take_lock(Context *c, Engine *e);
 /* A device by name, on the first bus of the table that has it. */
 int find_device(Engine *e, const char *name, DeviceInfo **ret);
 /* Every device of every bus, or just those named in c->args. */

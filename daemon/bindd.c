@@ -11,9 +11,12 @@
 #include <systemd/sd-daemon.h>
 
 #include "cdi.h"
+#include "lock.h"
 #include "log.h"
 #include "manager.h"
 #include "metrics.h"
+#include "paths.h"
+#include "state.h"
 #include "strv.h"
 
 static void help(void) {
@@ -76,7 +79,28 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
+/* One daemon per root: a second one would write the same records and race the first's binds.
+ * A vfio-platform-bindctl that holds the lock for a moment is waited for. */
+static int take_lock(const Root *root) {
+        _cleanup_close_ int dir_fd = -EBADF;
+        LockHolder h = {};
+        int r;
+
+        r = state_open(root->fd, true, &dir_fd);
+        if (r < 0)
+                return log_error_errno(r, "Cannot open %s under %s: %m", "/" STATE_DIR, root->path);
+        r = lock_take(dir_fd, "vfio-platform-bindd", "vfio-platform-bindctl", 10 * 1000000ULL, &h);
+        if (r == -EBUSY)
+                return log_error_errno(r, "%s (PID %ld) holds /%s/%s under %s: only one daemon runs per root; exiting.",
+                                       h.program[0] ? h.program : "another process", (long) h.pid, STATE_DIR,
+                                       LOCK_FILE, root->path);
+        if (r < 0)
+                return log_error_errno(r, "Cannot lock /%s/%s under %s: %m", STATE_DIR, LOCK_FILE, root->path);
+        return r;
+}
+
 static int run(const Root *root, const EngineConfig *config, bool keep, char **policy_files, const PublishConfig *pc) {
+        _cleanup_close_ int lock_fd = -EBADF;
         Manager *m = NULL;
         sigset_t mask;
         int r;
@@ -89,6 +113,9 @@ static int run(const Root *root, const EngineConfig *config, bool keep, char **p
         sigaddset(&mask, SIGHUP);
         sigprocmask(SIG_BLOCK, &mask, NULL);
 
+        lock_fd = take_lock(root);
+        if (lock_fd < 0)
+                return lock_fd;
         r = manager_new(root, config, keep, policy_files, &m);
         if (r < 0)
                 return r;

@@ -590,6 +590,58 @@ START_TEST(test_thousand_devices) {
 }
 END_TEST
 
+/* One daemon per root (issue 13): a second one exits 1 naming the first's PID, and bindctl's
+ * writing verbs are refused while the daemon runs; once it is gone, the lock is free again. */
+static int run_tool(FakeKernel *fk, const char *prog, const char *const *args, pid_t *ret_pid) {
+        _cleanup_free_ char *root = NULL, *bin = NULL;
+        const char *argv[16];
+        size_t n = 0;
+        int status = 0;
+        pid_t pid;
+
+        ck_assert_int_ge(asprintf(&root, "--root=%s", fk_root(fk)), 0);
+        ck_assert_int_ge(asprintf(&bin, "%s/%s", getenv("top_builddir") ?: ".", prog), 0);
+        argv[n++] = bin;
+        argv[n++] = root;
+        for (; *args && n < ELEMENTSOF(argv) - 1; args++)
+                argv[n++] = *args;
+        argv[n] = NULL;
+        pid = fk_spawn(fk, argv, NULL, FK_SPAWN_MAY_EXIT);
+        ck_assert_int_gt(pid, 0);
+        ck_assert_int_eq(fk_wait_exit(fk, pid, T, &status, NULL), 1);
+        *ret_pid = pid;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+START_TEST(test_second_instance) {
+        FakeKernel *fk = new_fk();
+        _cleanup_free_ char *policy = NULL, *needle = NULL, *tool_needle = NULL;
+        pid_t pid, second, tool;
+
+        add_standard(fk);
+        write_policy(fk, POLICY_ALL);
+        pid = start_daemon(fk);
+        wait_on(fk, DEV_A, "vfio-platform");
+
+        ck_assert_int_ge(asprintf(&policy, "--policy=%s/test.conf", fk_root(fk)), 0);
+        ck_assert_int_eq(run_tool(fk, "vfio-platform-bindd", (const char *const[]) { policy, "--no-load-modules", NULL },
+                                  &second), 1);
+        ck_assert_int_ge(asprintf(&needle, "vfio-platform-bindd (PID %ld) holds /run/vfio-platform-bindd/lock",
+                                  (long) pid), 0);
+        ck_assert_msg(strstr(fk_output(fk, second), needle), "no \"%s\" in:\n%s", needle, fk_output(fk, second));
+
+        ck_assert_int_eq(run_tool(fk, "vfio-platform-bindctl", (const char *const[]) { "restore", DEV_A, NULL }, &tool), 1);
+        ck_assert_int_ge(asprintf(&tool_needle, "vfio-platform-bindd (PID %ld) runs on", (long) pid), 0);
+        ck_assert_msg(strstr(fk_output(fk, tool), tool_needle), "no \"%s\" in:\n%s", tool_needle, fk_output(fk, tool));
+        assert_on(fk, DEV_A, "vfio-platform", "vfio-platform"); /* the refused restore wrote nothing */
+
+        stop_daemon(fk, pid);
+        ck_assert_int_eq(run_tool(fk, "vfio-platform-bindctl", (const char *const[]) { "restore", DEV_A, NULL }, &tool), 0);
+        assert_on(fk, DEV_A, "virtio-mmio", NULL);
+        fk_free(fk);
+}
+END_TEST
+
 int main(void) {
         Suite *s;
         TCase *tc;
@@ -606,6 +658,7 @@ int main(void) {
         tcase_add_test(tc, test_keep_on_reload);
         tcase_add_test(tc, test_broken_reload);
         tcase_add_test(tc, test_broken_start);
+        tcase_add_test(tc, test_second_instance);
         tcase_add_loop_test(tc, test_write_faults, 0, ELEMENTSOF(write_faults));
         tcase_add_test(tc, test_hung_unbind);
         tcase_add_test(tc, test_vanish);
