@@ -83,6 +83,9 @@ int verb_bind(Context *c) {
         driver = c->driver ?: bus_default_driver(d->bus);
         r = engine_bind(&e, d, driver, "manual (vfio-platform-bindctl bind)", &rep);
         engine_done(&e);
+        if (r >= 0 && rep.record_error < 0)
+                log_warning_errno(rep.record_error, "%s: its state record could not be written (%m): a restore will "
+                                  "not know its previous driver.", d->name);
         if (r < 0)
                 return log_error_errno(r, "%s: binding failed: %m", d->name), EXIT_FAILED;
         if (rep.status > BIND_DONE) {

@@ -13,15 +13,15 @@
 
 int verb_status(Context *c) {
         _cleanup_policy_ Policy *p = NULL;
-        DeviceInfo **devs = NULL;
         DeviceRecord *recs = NULL;
         IommuGroup *groups = NULL;
         GuardVerdict *guards = NULL;
         char **windows = NULL, **blocked = NULL;
         StatusRow *rows = NULL;
         char **cdi_names = NULL;
+        Devices l = {};
+        size_t n = 0, errors = 0;
         Engine e;
-        size_t n = 0;
         int r;
 
         if (load_policy(c, NULL, &p) < 0)
@@ -29,11 +29,12 @@ int verb_status(Context *c) {
         c->load_modules = false;
         if (open_engine(c, &e) < 0)
                 return EXIT_FAILED;
-        r = collect_devices(c, &e, &devs, &n);
+        r = collect_devices(c, &e, &l);
         if (r < 0) {
                 engine_done(&e);
                 return r == -ENODEV || r == -EINVAL ? EXIT_USAGE : EXIT_FAILED;
         }
+        n = l.n;
 
         rows = calloc(n ?: 1, sizeof(StatusRow));
         recs = calloc(n ?: 1, sizeof(DeviceRecord));
@@ -46,17 +47,26 @@ int verb_status(Context *c) {
                 goto finish;
         }
         for (size_t i = 0; i < n; i++) {
-                rows[i].device = devs[i];
+                DeviceInfo *d = l.devs[i];
+
+                rows[i].device = d;
                 rows[i].group = &groups[i];
-                r = apply_decide(&e, p, devs[i], &groups[i], &rows[i].decision);
+                if (l.errors[i]) {
+                        /* Its data is incomplete: no decision on it, just why. */
+                        rows[i].state = "error";
+                        rows[i].reason = l.errors[i];
+                        errors++;
+                        continue;
+                }
+                r = apply_decide(&e, p, d, &groups[i], &rows[i].decision);
                 if (r < 0)
-                        log_warning_errno(r, "Cannot read the IOMMU group of %s: %m", devs[i]->name);
-                if (state_load(e.state_fd, devs[i]->bus, devs[i]->name, &recs[i]) < 0)
+                        log_warning_errno(r, "Cannot read the IOMMU group of %s: %m", d->name);
+                if (state_load(e.state_fd, d->bus, d->name, &recs[i]) < 0)
                         recs[i] = (DeviceRecord) {};
-                if (guard_check(engine_guard(&e), &e.sysfs, devs[i], &guards[i]) >= 0)
+                if (guard_check(engine_guard(&e), &e.sysfs, d, &guards[i]) >= 0)
                         rows[i].guard = &guards[i];
-                rows[i].state = status_state(devs[i], &rows[i].decision, recs[i].status, rows[i].guard);
-                windows[i] = boot_window(c, &e, devs[i], &rows[i].decision, recs[i].previous_driver);
+                rows[i].state = status_state(d, &rows[i].decision, recs[i].status, rows[i].guard);
+                windows[i] = boot_window(c, &e, d, &rows[i].decision, recs[i].previous_driver);
                 rows[i].boot_window = windows[i];
                 rows[i].reason = streq(rows[i].state, "failed") ? recs[i].reason : NULL;
                 /* "group = strict" with members in the way: the daemon binds nothing of the group. */
@@ -67,17 +77,18 @@ int verb_status(Context *c) {
                         rows[i].reason = blocked[i];
                 }
         }
-        r = status_cdi_names(devs, rows, n, &cdi_names);
+        r = status_cdi_names(l.devs, rows, n, &cdi_names);
         if (r < 0)
                 goto finish;
         if (c->json)
                 status_print_json(stdout, rows, n);
         else
                 status_print_table(stdout, rows, n, isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && !streq_ptr(getenv("TERM"), "dumb"));
-        r = 0;
+        if (errors > 0)
+                log_error("%zu device%s could not be read (state \"error\").", errors, errors == 1 ? "" : "s");
+        r = errors > 0 ? -EIO : 0;
 finish:
         for (size_t i = 0; i < n; i++) {
-                device_info_free(devs[i]);
                 if (recs)
                         device_record_done(&recs[i]);
                 if (groups)
@@ -90,7 +101,7 @@ finish:
         for (size_t i = 0; cdi_names && i < n; i++)
                 free(cdi_names[i]);
         free(cdi_names);
-        free(devs);
+        devices_done(&l);
         free(recs);
         free(groups);
         free(guards);

@@ -94,7 +94,42 @@ int take_lock(Context *c, Engine *e) {
         return r;
 }
 
-int find_device(Engine *e, const char *name, DeviceInfo **ret) {
+/* Why a device could not be read, for its "error" row and for messages. */
+static char *read_error(int r, const char *what) {
+        char *s = NULL;
+
+        if (r == -EXDEV)
+                r = asprintf(&s, "its sysfs directory leads outside the root%s%s", what ? " at " : "", strempty(what));
+        else if (r == -EBADMSG && what && (streq(what, "driver") || streq(what, "iommu_group")))
+                r = asprintf(&s, "its %s link does not name a valid %s", what,
+                             streq(what, "driver") ? "driver" : "IOMMU group");
+        else if (r == -EBADMSG && what)
+                r = asprintf(&s, "its %s holds a NUL byte", what);
+        else
+                r = asprintf(&s, "%s%s%s", what ?: "", what ? ": " : "", strerror(-r));
+        return r < 0 ? NULL : s;
+}
+
+/* A device that exists but cannot be read is not dropped: with @ret_error, it comes back with
+ * only its name and bus, and the reason. */
+static int read_device(Engine *e, Bus bus, const char *name, DeviceInfo **ret, char **ret_error) {
+        _cleanup_device_info_ DeviceInfo *d = NULL;
+        const char *what = NULL;
+        int r;
+
+        r = sysfs_read_device_what(&e->sysfs, bus, name, ret, &what);
+        if (r >= 0 || r == -ENODEV || r == -ENOMEM || r == -EINVAL || !ret_error)
+                return r;
+        d = calloc(1, sizeof(DeviceInfo));
+        if (!d || !(d->name = strdup(name)) || !(*ret_error = read_error(r, what)))
+                return -ENOMEM;
+        d->bus = bus;
+        *ret = TAKE_PTR(d);
+        return 0;
+}
+
+static int find_device_full(Engine *e, const char *name, DeviceInfo **ret, char **ret_error) {
+        const char *what = NULL;
         int r = -ENODEV;
 
         if (!device_name_is_valid(name)) {
@@ -103,63 +138,87 @@ int find_device(Engine *e, const char *name, DeviceInfo **ret) {
                 return -EINVAL;
         }
         for (Bus bus = 0; bus < _BUS_MAX && r == -ENODEV; bus++)
-                r = sysfs_read_device(&e->sysfs, bus, name, ret);
+                r = ret_error ? read_device(e, bus, name, ret, ret_error)
+                              : sysfs_read_device_what(&e->sysfs, bus, name, ret, &what);
         if (r == -ENODEV)
                 log_error("No device '%s' on any bus.", name);
-        else if (r < 0)
-                log_error_errno(r, "Cannot read device '%s': %m", name);
+        else if (r < 0) {
+                _cleanup_free_ char *why = read_error(r, what);
+                log_error_errno(r, "Cannot read device '%s': %s", name, why ?: strerror(-r));
+        }
         return r;
 }
 
-/* Takes @d; frees it when it cannot be appended. */
-static int devices_append(DeviceInfo ***devs, size_t *n, DeviceInfo *d) {
-        DeviceInfo **nd = reallocarray(*devs, *n + 1, sizeof(DeviceInfo *));
+int find_device(Engine *e, const char *name, DeviceInfo **ret) {
+        return find_device_full(e, name, ret, NULL);
+}
 
-        if (!nd) {
+void devices_done(Devices *l) {
+        for (size_t i = 0; i < l->n; i++) {
+                device_info_free(l->devs[i]);
+                free(l->errors[i]);
+        }
+        free(l->devs);
+        free(l->errors);
+        *l = (Devices) {};
+}
+
+/* Takes @d and @error; frees them when they cannot be appended. */
+static int devices_append(Devices *l, DeviceInfo *d, char *error) {
+        DeviceInfo **nd = reallocarray(l->devs, l->n + 1, sizeof(DeviceInfo *));
+        char **ne = nd ? reallocarray(l->errors, l->n + 1, sizeof(char *)) : NULL;
+
+        if (nd)
+                l->devs = nd;
+        if (ne)
+                l->errors = ne;
+        if (!nd || !ne) {
                 device_info_free(d);
+                free(error);
                 return log_oom();
         }
-        nd[(*n)++] = d;
-        *devs = nd;
+        l->devs[l->n] = d;
+        l->errors[l->n++] = error;
         return 0;
 }
 
 static int collect_one(Bus bus, const char *name, int error, void *userdata) {
         void **u = userdata;
-        Engine *e = u[0];
         DeviceInfo *d = NULL;
+        char *why = NULL;
+        int r;
 
         if (!name)
                 return log_error_errno(error, "Cannot list %s devices: %m", bus_to_string(bus));
-        if (sysfs_read_device(&e->sysfs, bus, name, &d) < 0)
+        r = read_device(u[0], bus, name, &d, &why);
+        if (r == -ENODEV)
                 return 0; /* gone meanwhile */
-        return devices_append(u[1], u[2], d);
+        if (r < 0)
+                return r;
+        return devices_append(u[1], d, why);
 }
 
-int collect_devices(Context *c, Engine *e, DeviceInfo ***ret, size_t *ret_n) {
-        DeviceInfo **devs = NULL;
-        size_t n = 0;
+int collect_devices(Context *c, Engine *e, Devices *ret) {
+        Devices l = {};
         int r = 0;
 
         STRV_FOREACH(a, c->args) {
                 DeviceInfo *d = NULL;
+                char *why = NULL;
 
-                r = find_device(e, *a, &d);
+                r = find_device_full(e, *a, &d, &why);
                 if (r >= 0)
-                        r = devices_append(&devs, &n, d);
+                        r = devices_append(&l, d, why);
                 if (r < 0)
                         break;
         }
         if (r >= 0 && strv_length(c->args) == 0)
-                r = sysfs_foreach_device(&e->sysfs, collect_one, (void *[]) { e, &devs, &n });
+                r = sysfs_foreach_device(&e->sysfs, collect_one, (void *[]) { e, &l });
         if (r < 0) {
-                for (size_t i = 0; i < n; i++)
-                        device_info_free(devs[i]);
-                free(devs);
+                devices_done(&l);
                 return r;
         }
-        *ret = devs;
-        *ret_n = n;
+        *ret = l;
         return 0;
 }
 

@@ -36,8 +36,17 @@ int open_engine(Context *c, Engine *e);
 int take_lock(Context *c, Engine *e);
 /* A device by name, on the first bus of the table that has it. */
 int find_device(Engine *e, const char *name, DeviceInfo **ret);
-/* Every device of every bus, or just those named in c->args. */
-int collect_devices(Context *c, Engine *e, DeviceInfo ***ret, size_t *ret_n);
+/* What status and generate look at: the devices, and why each could not be read (NULL: it
+ * could; then only its name and bus are known). */
+typedef struct Devices {
+        DeviceInfo **devs;
+        char **errors;
+        size_t n;
+} Devices;
+void devices_done(Devices *l);
+/* Every device of every bus, or just those named in c->args; a device that exists but cannot be
+ * read is there too, with its error. */
+int collect_devices(Context *c, Engine *e, Devices *ret);
 /* "a003e00.virtio_mmio" → a rule name; device names may hold characters rule names may not. */
 void rule_name_for(const char *prefix, const char *s, char *buf, size_t size);
 

@@ -9,6 +9,10 @@ static DeviceState report_bind(const char *bus, const char *name, const ApplyRes
         char desc[256];
 
         rule_describe(rule, desc, sizeof desc);
+        if (res->report.record_error < 0)
+                log_device_full_errno(LOG_WARNING, res->report.record_error, bus, name, rule,
+                                      "its state record could not be written (%m): a restore will not know its "
+                                      "previous driver");
         switch (res->report.status) {
         case BIND_ALREADY:
                 log_device(LOG_DEBUG, bus, name, rule, "already on %s", target);

@@ -228,7 +228,7 @@ static void diagnose(Engine *e, const DeviceInfo *d, const char *target, const c
 }
 
 static void record(Engine *e, const DeviceInfo *d, const DeviceRecord *prev, const char *target, const char *rule,
-                   const BindReport *rep) {
+                   BindReport *rep) {
         DeviceRecord rec = {
                 .previous_driver = prev->previous_driver,
                 .previous_override = prev->previous_override,
@@ -238,8 +238,9 @@ static void record(Engine *e, const DeviceInfo *d, const DeviceRecord *prev, con
                 .reason = rep->reason[0] ? (char *) rep->reason : NULL,
         };
 
+        /* Not silent: without its record, a restore cannot know where the device was. */
         if (e->state_fd >= 0 && rep->status != BIND_GONE)
-                (void) state_save(e->state_fd, d->bus, d->name, &rec);
+                rep->record_error = state_save(e->state_fd, d->bus, d->name, &rec);
 }
 
 /* What the device had before we first touched it, from the record or from now. */

@@ -55,6 +55,7 @@ typedef struct BindReport {
         int error;              /* negative errno of the failing step, 0 if none */
         unsigned writes;        /* sysfs writes done */
         char reason[512];       /* why it failed, one line; empty on success */
+        int record_error;       /* negative errno when the state record could not be written */
 } BindReport;
 
 const char *bind_status_to_string(BindStatus s) _pure_;

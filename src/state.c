@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,11 +46,49 @@ int state_open(int root_fd, bool create, int *ret_fd) {
         return 0;
 }
 
+/* A record is named after its device, and replaced through "NAME.tmp": a name longer than
+ * NAME_MAX - 4 (252-255 bytes) leaves no room for the suffix. Such a record lives in
+ * "BUS-long/" under the first LONG_PREFIX bytes of the name, '~' and a hash of the whole name,
+ * and holds the whole name ("name=") so that a load can tell two long names apart. Records of
+ * shorter names stay where they always were. */
+#define SHORT_NAME_MAX (NAME_MAX - 4)
+#define LONG_PREFIX 200
+
+static bool name_is_long(const char *name) {
+        return strlen(name) > SHORT_NAME_MAX;
+}
+
+static uint64_t name_hash(const char *s) {
+        uint64_t h = 0xcbf29ce484222325ULL;
+
+        for (; *s; s++) {
+                h ^= (unsigned char) *s;
+                h *= 0x100000001b3ULL;
+        }
+        return h;
+}
+
 static int record_path(Bus bus, const char *name, char *buf, size_t size) {
         if (!bus_to_string(bus) || !device_name_is_valid(name))
                 return -EINVAL;
-        snprintf(buf, size, "%s/%s", bus_to_string(bus), name);
+        if (name_is_long(name))
+                snprintf(buf, size, "%s-long/%.*s~%016llx", bus_to_string(bus), LONG_PREFIX, name,
+                         (unsigned long long) name_hash(name));
+        else
+                snprintf(buf, size, "%s/%s", bus_to_string(bus), name);
         return 0;
+}
+
+/* Whether the record @text holds "name=@name". */
+static bool record_names(const char *text, const char *name) {
+        for (const char *p = text; *p;) {
+                const char *nl = strchrnul(p, '\n');
+
+                if (strncmp(p, "name=", 5) == 0)
+                        return (size_t) (nl - p - 5) == strlen(name) && strncmp(p + 5, name, nl - p - 5) == 0;
+                p = *nl ? nl + 1 : nl;
+        }
+        return false;
 }
 
 /* Values are single lines: newlines would forge keys. */
@@ -123,6 +162,11 @@ int device_record_parse(const char *text, DeviceRecord *ret) {
         return 0;
 }
 
+static const char *dirname_of(const char *path, char *buf, size_t size) {
+        snprintf(buf, size, "%.*s", (int) (strrchr(path, '/') - path), path);
+        return buf;
+}
+
 int state_save(int state_fd, Bus bus, const char *name, const DeviceRecord *rec) {
         _cleanup_free_ char *text = NULL;
         char path[300], tmp[320];
@@ -136,6 +180,17 @@ int state_save(int state_fd, Bus bus, const char *name, const DeviceRecord *rec)
         text = device_record_format(rec);
         if (!text)
                 return -ENOMEM;
+        if (name_is_long(name)) {
+                char *t = NULL;
+
+                if (asprintf(&t, "name=%s\n%s", name, text) < 0)
+                        return -ENOMEM;
+                free(text);
+                text = t;
+                r = mkdir_p_at(state_fd, dirname_of(path, tmp, sizeof tmp));
+                if (r < 0)
+                        return r;
+        }
         snprintf(tmp, sizeof tmp, "%s.tmp", path);
         fd = openat(state_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd < 0)
@@ -165,6 +220,8 @@ int state_load(int state_fd, Bus bus, const char *name, DeviceRecord *ret) {
         r = sysfs_read_attr(state_fd, path, &text);
         if (r < 0)
                 return r;
+        if (name_is_long(name) && !record_names(text, name))
+                return -ENOENT; /* another long name with the same prefix and hash */
         return device_record_parse(text, ret);
 }
 
@@ -175,6 +232,14 @@ int state_remove(int state_fd, Bus bus, const char *name) {
         r = record_path(bus, name, path, sizeof path);
         if (r < 0)
                 return r;
+        if (name_is_long(name)) {
+                _cleanup_free_ char *text = NULL;
+
+                /* Only this device's: another long name may share the file name. */
+                r = sysfs_read_attr(state_fd, path, &text);
+                if (r == -ENOENT || (r >= 0 && !record_names(text, name)))
+                        return 0;
+        }
         if (unlinkat(state_fd, path, 0) < 0 && errno != ENOENT)
                 return -errno;
         return 0;

@@ -96,7 +96,11 @@ static void print_json_guard(FILE *f, const GuardVerdict *v) {
 }
 
 void status_print_json(FILE *f, const StatusRow *rows, size_t n) {
-        fprintf(f, "{\n  \"version\": %d,\n  \"devices\": [", STATUS_JSON_VERSION);
+        size_t errors = 0;
+
+        for (size_t i = 0; i < n; i++)
+                errors += streq(rows[i].state, "error");
+        fprintf(f, "{\n  \"version\": %d,\n  \"errors\": %zu,\n  \"devices\": [", STATUS_JSON_VERSION, errors);
         for (size_t i = 0; i < n; i++) {
                 const StatusRow *r = &rows[i];
                 const DeviceInfo *d = r->device;
@@ -191,11 +195,13 @@ static void print_row(FILE *f, const StatusRow *r, bool paint) {
         }
 }
 
-typedef enum Group { GROUP_TARGET, GROUP_NATIVE, GROUP_UNBOUND, _GROUP_MAX } Group;
+typedef enum Group { GROUP_ERROR, GROUP_TARGET, GROUP_NATIVE, GROUP_UNBOUND, _GROUP_MAX } Group;
 
 static Group row_group(const StatusRow *r) {
         const char *drv = r->device->driver;
 
+        if (streq(r->state, "error"))
+                return GROUP_ERROR;
         if (!drv)
                 return GROUP_UNBOUND;
         if (driver_is_vfio(drv) || streq_ptr(drv, r->decision.driver) || streq_ptr(drv, r->device->override))
@@ -205,6 +211,7 @@ static Group row_group(const StatusRow *r) {
 
 void status_print_table(FILE *f, const StatusRow *rows, size_t n, bool color) {
         static const char * const titles[_GROUP_MAX] = {
+                [GROUP_ERROR] = "Devices that cannot be read",
                 [GROUP_TARGET] = "Devices on a user space driver (vfio-platform, vfio-amba, ...)",
                 [GROUP_NATIVE] = "Devices on a native driver",
                 [GROUP_UNBOUND] = "Devices without a driver",

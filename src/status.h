@@ -22,7 +22,8 @@ typedef struct StatusRow {
         const char *cdi;        /* its qualified CDI name ("vfio-platform-bindd.io/platform=NAME"), or NULL */
 } StatusRow;
 
-/* "bound", "pending", "failed", "refused", "ignored" or "unselected". @recorded_status comes from
+/* "bound", "pending", "failed", "refused", "ignored" or "unselected" ("error", for a device that
+ * cannot be read, is set by the caller, with the reason). @recorded_status comes from
  * the state record of the device (NULL when none); @guard (may be NULL) says whether the host
  * needs it. */
 const char *status_state(const DeviceInfo *d, const Decision *dec, const char *recorded_status,

@@ -186,21 +186,24 @@ static int read_of_node(int dirfd, DeviceInfo *d) {
 
 /* What a probe changes: the driver, the override, and the IOMMU group, which a platform device
  * only gets at its first probe (of_dma_configure), not when it is added. */
-static int read_volatile(int dirfd, DeviceInfo *d) {
+static int read_volatile(int dirfd, DeviceInfo *d, const char **what) {
         _cleanup_free_ char *override = NULL;
         int r;
 
         free(d->driver);
         d->driver = NULL;
+        *what = "driver";
         r = sysfs_read_link_name(dirfd, "driver", driver_link_is_valid, &d->driver);
         if (r < 0 && r != -ENOENT)
                 return r;
         free(d->iommu_group);
         d->iommu_group = NULL;
+        *what = "iommu_group";
         r = sysfs_read_link_name(dirfd, "iommu_group", group_name_is_valid, &d->iommu_group);
         if (r < 0 && r != -ENOENT)
                 return r;
 
+        *what = "driver_override";
         r = sysfs_read_attr(dirfd, "driver_override", &override);
         if (r == -ENOENT)
                 return device_info_set_override(d, NULL);
@@ -210,11 +213,18 @@ static int read_volatile(int dirfd, DeviceInfo *d) {
 }
 
 int sysfs_read_device(const Sysfs *s, Bus bus, const char *name, DeviceInfo **ret) {
+        const char *what;
+
+        return sysfs_read_device_what(s, bus, name, ret, &what);
+}
+
+int sysfs_read_device_what(const Sysfs *s, Bus bus, const char *name, DeviceInfo **ret, const char **ret_what) {
         _cleanup_device_info_ DeviceInfo *d = NULL;
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *uevent = NULL;
         int r;
 
+        *ret_what = NULL;
         fd = sysfs_open_device(s, bus, name);
         if (fd < 0)
                 return fd;
@@ -223,6 +233,7 @@ int sysfs_read_device(const Sysfs *s, Bus bus, const char *name, DeviceInfo **re
                 return -ENOMEM;
         d->bus = bus;
 
+        *ret_what = "uevent";
         r = sysfs_read_attr(fd, "uevent", &uevent);
         if (r >= 0)
                 r = device_info_parse_uevent(d, uevent);
@@ -232,27 +243,31 @@ int sysfs_read_device(const Sysfs *s, Bus bus, const char *name, DeviceInfo **re
         free(d->driver);
         d->driver = NULL;
 
+        *ret_what = "device IDs";
         if (bus_table[bus].read_ids) {
                 r = bus_table[bus].read_ids(d, strempty(uevent), fd);
                 if (r < 0)
                         return r;
         }
+        *ret_what = "of_node";
         r = read_of_node(fd, d);
         if (r < 0)
                 return r;
-        r = read_volatile(fd, d);
+        r = read_volatile(fd, d, ret_what);
         if (r < 0)
                 return r;
+        *ret_what = NULL;
         *ret = TAKE_PTR(d);
         return 0;
 }
 
 int sysfs_refresh_device(const Sysfs *s, DeviceInfo *d) {
         _cleanup_close_ int fd = sysfs_open_device(s, d->bus, d->name);
+        const char *what;
 
         if (fd < 0)
                 return fd;
-        return read_volatile(fd, d);
+        return read_volatile(fd, d, &what);
 }
 
 int sysfs_read_module_param(const Sysfs *s, const char *module, const char *param, char **ret) {

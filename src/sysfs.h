@@ -34,6 +34,10 @@ bool sysfs_driver_registered(const Sysfs *s, Bus bus, const char *driver);
 
 /* Everything we need to know of a device: DT data, driver, override, IOMMU group. */
 int sysfs_read_device(const Sysfs *s, Bus bus, const char *name, DeviceInfo **ret);
+/* The same; on failure, the attribute or link that could not be read ("uevent", "driver",
+ * "driver_override", ...) in @ret_what (NULL when the device itself could not be opened).
+ * -EBADMSG: an attribute holds a NUL byte, or a link names something that is not a valid name. */
+int sysfs_read_device_what(const Sysfs *s, Bus bus, const char *name, DeviceInfo **ret, const char **ret_what);
 /* Refreshes what a probe changes: driver, override, IOMMU group. */
 int sysfs_refresh_device(const Sysfs *s, DeviceInfo *d);
 
