@@ -72,6 +72,11 @@ int open_engine(Context *c, Engine *e) {
 
         config.load_modules = c->load_modules;
         r = engine_init(e, c->root.fd, &config, true);
+        if (r == -ENOTDIR || r == -EPERM || r == -EXDEV)
+                return log_error_errno(r, "/sys or /%s under %s %s: refusing.", STATE_DIR, c->root.path,
+                                       r == -ENOTDIR ? "is not a directory (a symlink?)" :
+                                       r == -EXDEV ? "leads outside the root" :
+                                       "is not owned by our user, or others may write to it");
         if (r < 0)
                 return log_error_errno(r, "Cannot open sysfs and the state directory under %s: %m", c->root.path);
         return 0;

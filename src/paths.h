@@ -12,5 +12,6 @@
 #define POLICY_FILE_SIZE_MAX (16u * 1024u * 1024u)
 
 #define SYSFS_DIR "sys"
-#define STATE_DIR "run/vfio-platform-bindd"
+#define STATE_DIR_PARENT "run"
+#define STATE_DIR STATE_DIR_PARENT "/vfio-platform-bindd"
 #define PERSIST_DIR "etc/vfio-platform-bind.d"

@@ -26,23 +26,52 @@ void device_record_done(DeviceRecord *r) {
         *r = (DeviceRecord) {};
 }
 
+/* The records decide what a restore writes into sysfs: the directory must be a real one (not a
+ * symlink that leads elsewhere), owned by us (root, or the test's user), writable by no one
+ * else. -ENOTDIR or -EPERM otherwise, and the daemon refuses to start. */
+static int check_state_dir(int fd) {
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISDIR(st.st_mode))
+                return -ENOTDIR;
+        if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)))
+                return -EPERM;
+        return 0;
+}
+
 int state_open(int root_fd, bool create, int *ret_fd) {
-        int fd, r;
+        _cleanup_close_ int parent = -EBADF, fd = -EBADF;
+        const char *base = strrchr(STATE_DIR, '/') + 1;
+        struct stat st;
+        int r;
 
-        /* One directory per bus of the table: a bus without one could record nothing, and its
-         * devices would never be given back. */
-        for (Bus b = 0; create && b < _BUS_MAX; b++) {
-                char path[sizeof STATE_DIR + 32];
-
-                snprintf(path, sizeof path, STATE_DIR "/%s", bus_to_string(b));
-                r = mkdir_p_at(root_fd, path);
+        if (create) {
+                r = mkdir_p_beneath(root_fd, STATE_DIR);
                 if (r < 0)
                         return r;
         }
-        fd = openat(root_fd, STATE_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        /* Its parent beneath the root; itself not through a symlink. */
+        parent = open_dir_beneath(root_fd, STATE_DIR_PARENT);
+        if (parent < 0)
+                return parent;
+        if (fstatat(parent, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return -errno;
+        if (!S_ISDIR(st.st_mode))
+                return -ENOTDIR;
+        fd = openat(parent, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        *ret_fd = fd;
+        r = check_state_dir(fd);
+        if (r < 0)
+                return r;
+        /* One directory per bus of the table: a bus without one could record nothing, and its
+         * devices would never be given back. */
+        for (Bus bus = 0; bus < _BUS_MAX && create; bus++)
+                if (mkdirat(fd, bus_to_string(bus), 0755) < 0 && errno != EEXIST)
+                        return -errno;
+        *ret_fd = TAKE_FD(fd);
         return 0;
 }
 
@@ -68,15 +97,68 @@ static uint64_t name_hash(const char *s) {
         return h;
 }
 
-static int record_path(Bus bus, const char *name, char *buf, size_t size) {
+/* The record's directory ("platform", "amba-long", ...) and file name within it. */
+static int record_location(Bus bus, const char *name, char *dir, size_t dir_size, char *file, size_t file_size) {
         if (!bus_to_string(bus) || !device_name_is_valid(name))
                 return -EINVAL;
+        snprintf(dir, dir_size, "%s%s", bus_to_string(bus), name_is_long(name) ? "-long" : "");
         if (name_is_long(name))
-                snprintf(buf, size, "%s-long/%.*s~%016llx", bus_to_string(bus), LONG_PREFIX, name,
-                         (unsigned long long) name_hash(name));
+                snprintf(file, file_size, "%.*s~%016llx", LONG_PREFIX, name, (unsigned long long) name_hash(name));
         else
-                snprintf(buf, size, "%s/%s", bus_to_string(bus), name);
+                snprintf(file, file_size, "%s", name);
         return 0;
+}
+
+/* The record directory, never through a symlink: records stay in the state directory. */
+static int open_record_dir(int state_fd, Bus bus, const char *name, bool create, char *file, size_t file_size) {
+        char dir[32];
+        int fd, r;
+
+        r = record_location(bus, name, dir, sizeof dir, file, file_size);
+        if (r < 0)
+                return r;
+        if (create && mkdirat(state_fd, dir, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        fd = openat(state_fd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        return fd < 0 ? -errno : fd;
+}
+
+/* A record: at most RECORD_SIZE_MAX bytes of text. */
+static int read_text(int fd, char **ret) {
+        _cleanup_free_ char *buf = malloc(RECORD_SIZE_MAX + 1);
+        size_t len = 0;
+
+        if (!buf)
+                return -ENOMEM;
+        while (len < RECORD_SIZE_MAX) {
+                ssize_t n = read(fd, buf + len, RECORD_SIZE_MAX - len);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+        }
+        if (memchr(buf, '\0', len))
+                return -EBADMSG;
+        buf[len] = '\0';
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+static int read_record(int dir_fd, const char *file, char **ret) {
+        _cleanup_close_ int fd = openat(dir_fd, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        struct stat st;
+
+        if (fd < 0)
+                return errno == ELOOP ? -EBADMSG : -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADMSG;
+        return read_text(fd, ret);
 }
 
 /* Whether the record @text holds "name=@name". */
@@ -162,21 +244,16 @@ int device_record_parse(const char *text, DeviceRecord *ret) {
         return 0;
 }
 
-static const char *dirname_of(const char *path, char *buf, size_t size) {
-        snprintf(buf, size, "%.*s", (int) (strrchr(path, '/') - path), path);
-        return buf;
-}
-
 int state_save(int state_fd, Bus bus, const char *name, const DeviceRecord *rec) {
         _cleanup_free_ char *text = NULL;
-        char path[300], tmp[320];
-        _cleanup_close_ int fd = -EBADF;
+        _cleanup_close_ int dir_fd = -EBADF, fd = -EBADF;
+        char file[NAME_MAX + 1], tmp[NAME_MAX + 5];
         size_t len;
         int r;
 
-        r = record_path(bus, name, path, sizeof path);
-        if (r < 0)
-                return r;
+        dir_fd = open_record_dir(state_fd, bus, name, true, file, sizeof file);
+        if (dir_fd < 0)
+                return dir_fd;
         text = device_record_format(rec);
         if (!text)
                 return -ENOMEM;
@@ -187,23 +264,20 @@ int state_save(int state_fd, Bus bus, const char *name, const DeviceRecord *rec)
                         return -ENOMEM;
                 free(text);
                 text = t;
-                r = mkdir_p_at(state_fd, dirname_of(path, tmp, sizeof tmp));
-                if (r < 0)
-                        return r;
         }
-        snprintf(tmp, sizeof tmp, "%s.tmp", path);
-        fd = openat(state_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        snprintf(tmp, sizeof tmp, "%s.tmp", file);
+        fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd < 0)
                 return -errno;
         len = strlen(text);
         if (write(fd, text, len) != (ssize_t) len) {
                 r = errno ? -errno : -EIO;
-                unlinkat(state_fd, tmp, 0);
+                unlinkat(dir_fd, tmp, 0);
                 return r;
         }
-        if (renameat(state_fd, tmp, state_fd, path) < 0) {
+        if (renameat(dir_fd, tmp, dir_fd, file) < 0) {
                 r = -errno;
-                unlinkat(state_fd, tmp, 0);
+                unlinkat(dir_fd, tmp, 0);
                 return r;
         }
         return 0;
@@ -211,13 +285,14 @@ int state_save(int state_fd, Bus bus, const char *name, const DeviceRecord *rec)
 
 int state_load(int state_fd, Bus bus, const char *name, DeviceRecord *ret) {
         _cleanup_free_ char *text = NULL;
-        char path[300];
+        _cleanup_close_ int dir_fd = -EBADF;
+        char file[NAME_MAX + 1];
         int r;
 
-        r = record_path(bus, name, path, sizeof path);
-        if (r < 0)
-                return r;
-        r = sysfs_read_attr(state_fd, path, &text);
+        dir_fd = open_record_dir(state_fd, bus, name, false, file, sizeof file);
+        if (dir_fd < 0)
+                return dir_fd;
+        r = read_record(dir_fd, file, &text);
         if (r < 0)
                 return r;
         if (name_is_long(name) && !record_names(text, name))
@@ -226,21 +301,24 @@ int state_load(int state_fd, Bus bus, const char *name, DeviceRecord *ret) {
 }
 
 int state_remove(int state_fd, Bus bus, const char *name) {
-        char path[300];
+        _cleanup_close_ int dir_fd = -EBADF;
+        char file[NAME_MAX + 1];
         int r;
 
-        r = record_path(bus, name, path, sizeof path);
-        if (r < 0)
-                return r;
+        dir_fd = open_record_dir(state_fd, bus, name, false, file, sizeof file);
+        if (dir_fd == -ENOENT)
+                return 0;
+        if (dir_fd < 0)
+                return dir_fd;
         if (name_is_long(name)) {
                 _cleanup_free_ char *text = NULL;
 
                 /* Only this device's: another long name may share the file name. */
-                r = sysfs_read_attr(state_fd, path, &text);
+                r = read_record(dir_fd, file, &text);
                 if (r == -ENOENT || (r >= 0 && !record_names(text, name)))
                         return 0;
         }
-        if (unlinkat(state_fd, path, 0) < 0 && errno != ENOENT)
+        if (unlinkat(dir_fd, file, 0) < 0 && errno != ENOENT)
                 return -errno;
         return 0;
 }

@@ -7,16 +7,17 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fs-util.h"
 #include "strv.h"
 #include "sysfs.h"
 #include "validate.h"
 
 
 int sysfs_open(int root_fd, Sysfs *ret) {
-        int fd = openat(root_fd, "sys", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int fd = open_dir_beneath(root_fd, "sys");
 
         if (fd < 0)
-                return -errno;
+                return fd;
         ret->fd = fd;
         return 0;
 }
@@ -27,10 +28,10 @@ void sysfs_close(Sysfs *s) {
         s->fd = -EBADF;
 }
 
+/* sysfs links are relative and stay in /sys: one that leaves it (a --root tree, a hostile
+ * mount) is refused, so that no write lands elsewhere (-EXDEV). */
 static int open_dir(int dirfd, const char *path) {
-        int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-        return fd < 0 ? -errno : fd;
+        return open_dir_beneath(dirfd, path);
 }
 
 int sysfs_open_bus(const Sysfs *s, Bus bus) {
