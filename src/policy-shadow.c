@@ -44,7 +44,7 @@ bool rule_covers(const Rule *a, const Rule *b) {
 }
 
 /* The rules seen so far, by key: under each value as written, and the globs also under their
- * literal prefix ("dev1*" under "dev1"), looked up at every prefix length in use. */
+ * literal prefix, looked up at every prefix length in use. */
 typedef struct KeySeen {
         IndexMap *values;
         IndexMap *prefixes;
@@ -92,22 +92,50 @@ static int add_length(KeySeen *ks, size_t len) {
         return 0;
 }
 
-static int seen_add(Seen *s, const Rule *r) {
-        for (MatchKey k = 0; k < _MATCH_KEY_MAX; k++)
-                for (size_t i = 0; i < r->n_patterns[k]; i++) {
-                        const Pattern *p = &r->patterns[k][i];
-                        KeySeen *ks = &s->keys[k];
-                        size_t len = strcspn(p->value, "*?[");
-                        int q;
+/* A rule that covers a later one covers it on every key it has: so it need only be found under
+ * one of them. The one whose first value has the fewest rules so far, exact values first:
+ * "bus = pci" shared by thousands of rules is then never where they are looked for. */
+static MatchKey pick_anchor(const Seen *s, const Rule *r) {
+        MatchKey best = _MATCH_KEY_MAX;
+        size_t best_n = SIZE_MAX;
 
-                        q = index_map_add(ks->values, p->value, strlen(p->value), r->index);
-                        if (q >= 0 && p->glob)
-                                q = add_length(ks, len);
-                        if (q >= 0 && p->glob)
-                                q = index_map_add(ks->prefixes, p->value, len, r->index);
-                        if (q < 0)
-                                return q;
+        for (MatchKey k = 0; k < _MATCH_KEY_MAX; k++) {
+                const Pattern *v = r->n_patterns[k] > 0 ? &r->patterns[k][0] : NULL;
+                size_t n;
+                bool glob = false;
+
+                if (!v)
+                        continue;
+                for (size_t i = 0; i < r->n_patterns[k]; i++)
+                        glob = glob || r->patterns[k][i].glob;
+                n = index_map_get(s->keys[k].values, v->value, strlen(v->value)).n + (glob ? SIZE_MAX / 2 : 0);
+                if (n < best_n) {
+                        best = k;
+                        best_n = n;
                 }
+        }
+        return best;
+}
+
+/* @r under every value of its anchor key as written, and its globs also under their literal
+ * prefix ("dev1*" under "dev1"). */
+static int seen_add(Seen *s, const Rule *r) {
+        MatchKey k = pick_anchor(s, r);
+        KeySeen *ks = &s->keys[k];
+
+        for (size_t i = 0; i < r->n_patterns[k]; i++) {
+                const Pattern *p = &r->patterns[k][i];
+                size_t len = strcspn(p->value, "*?[");
+                int q;
+
+                q = index_map_add(ks->values, p->value, strlen(p->value), r->index);
+                if (q >= 0 && p->glob)
+                        q = add_length(ks, len);
+                if (q >= 0 && p->glob)
+                        q = index_map_add(ks->prefixes, p->value, len, r->index);
+                if (q < 0)
+                        return q;
+        }
         return 0;
 }
 
@@ -134,8 +162,8 @@ static int cmp_u32(const void *a, const void *b) {
 }
 
 /* Every earlier rule that could cover @b. A rule that covers @b looks only at keys @b has, and
- * covers @b's first value of each: so it holds that value, or a glob whose literal prefix that
- * value starts with, under at least one of @b's keys. */
+ * covers @b's first value of each: so under its anchor key, which @b has, it holds that value,
+ * or a glob whose literal prefix that value starts with. */
 static int candidates(Seen *s, const Rule *b) {
         int r = 0;
 
