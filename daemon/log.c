@@ -51,7 +51,7 @@ int log_internal(int level, int error, const char *file, int line, const char *f
                 vsnprintf(buf, sizeof buf, fmt, ap);
                 va_end(ap);
                 /* Messages carry device names, file names and sysfs values: escaped (escape.h). */
-                cescape_buf(buf, shown, sizeof shown);
+                cescape_text_buf(buf, shown, sizeof shown);
                 if (prefix_level)
                         fprintf(stderr, "<%d>%s\n", level, shown);
                 else
@@ -73,7 +73,7 @@ int log_device_internal(int level, int error, const char *bus, const char *devic
         va_start(ap, fmt);
         vsnprintf(raw, sizeof raw, fmt, ap);
         va_end(ap);
-        cescape_buf(raw, msg, sizeof msg);
+        cescape_text_buf(raw, msg, sizeof msg);
         cescape_buf(device, dev, sizeof dev);
         device = dev; /* the journal field too: it is what a reader greps for */
 

@@ -77,7 +77,7 @@ void diagnostic_format(const Diagnostic *e, FILE *f) {
         if (e->line > 0)
                 fprintf(f, ":%u", e->line);
         fprintf(f, ": %s", e->warning ? "warning: " : "");
-        fputs_cescaped(e->message, f);
+        fputs_cescaped_text(e->message, f);
         fputc('\n', f);
 }
 

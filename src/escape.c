@@ -39,12 +39,14 @@ static bool is_control(unsigned cp) {
 
 /* The escape for the character of @len bytes at @s (code point @cp, or @len 0 for an invalid
  * byte) into @out, or NULL when it passes as it is. */
-static const char *escape_one(const char *s, size_t len, unsigned cp, char out[static 17]) {
+static const char *escape_one(const char *s, size_t len, unsigned cp, bool keep_backslash, char out[static 17]) {
         static const char c_escapes[128] = {
                 ['\a'] = 'a', ['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n',
                 ['\v'] = 'v', ['\f'] = 'f', ['\r'] = 'r', ['\\'] = '\\',
         };
 
+        if (keep_backslash && cp == '\\')
+                return NULL;
         if (len == 1 && cp < 128 && c_escapes[cp]) {
                 out[0] = '\\';
                 out[1] = c_escapes[cp];
@@ -61,12 +63,13 @@ static const char *escape_one(const char *s, size_t len, unsigned cp, char out[s
 }
 
 /* Calls @put for every piece of the escaped @s; stops when it returns false. */
-static void cescape_walk(const char *s, bool (*put)(const char *p, size_t n, void *userdata), void *userdata) {
+static void cescape_walk(const char *s, bool keep_backslash, bool (*put)(const char *p, size_t n, void *userdata),
+                         void *userdata) {
         while (*s) {
                 char out[17];
                 unsigned cp = 0;
                 size_t len = utf8_decode(s, &cp);
-                const char *e = escape_one(s, len, cp, out);
+                const char *e = escape_one(s, len, cp, keep_backslash, out);
 
                 if (!(e ? put(e, strlen(e), userdata) : put(s, len, userdata)))
                         return;
@@ -92,12 +95,20 @@ static bool put_sink(const char *p, size_t n, void *userdata) {
         return true;
 }
 
-char *cescape_buf(const char *s, char *buf, size_t size) {
+static char *escape_buf(const char *s, bool keep_backslash, char *buf, size_t size) {
         Sink k = { buf, size, 0, false };
 
-        cescape_walk(s ?: "", put_sink, &k);
+        cescape_walk(s ?: "", keep_backslash, put_sink, &k);
         buf[k.n] = '\0';
         return buf;
+}
+
+char *cescape_buf(const char *s, char *buf, size_t size) {
+        return escape_buf(s, false, buf, size);
+}
+
+char *cescape_text_buf(const char *s, char *buf, size_t size) {
+        return escape_buf(s, true, buf, size);
 }
 
 char *cescape(const char *s) {
@@ -118,7 +129,11 @@ static bool put_file(const char *p, size_t n, void *userdata) {
 }
 
 void fputs_cescaped(const char *s, FILE *f) {
-        cescape_walk(s ?: "", put_file, f);
+        cescape_walk(s ?: "", false, put_file, f);
+}
+
+void fputs_cescaped_text(const char *s, FILE *f) {
+        cescape_walk(s ?: "", true, put_file, f);
 }
 
 void json_print_string(FILE *f, const char *s) {

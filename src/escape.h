@@ -15,6 +15,11 @@ char *cescape(const char *s);           /* NULL when @s is NULL or memory is sho
 void fputs_cescaped(const char *s, FILE *f);
 /* Into @buf of @size > 0 bytes, cut at a character boundary when it does not fit. */
 char *cescape_buf(const char *s, char *buf, size_t size);
+/* For whole messages (logs, FILE:LINE diagnostics) rather than values: the same, but a '\\'
+ * passes, since a message may hold a value its producer already escaped (the udev rule
+ * compiler's "\x0a"); nothing of it can reach the terminal as a control byte either way. */
+void fputs_cescaped_text(const char *s, FILE *f);
+char *cescape_text_buf(const char *s, char *buf, size_t size);
 
 /* A JSON string literal, quotes included; NULL prints null. Always valid JSON and valid UTF-8:
  * '"' '\\' and control characters (C0, DEL, C1) as \uXXXX (\n \t \r \b \f short), and each byte

@@ -42,6 +42,13 @@ START_TEST(test_cases) {
 }
 END_TEST
 
+START_TEST(test_text) {
+        char buf[64];
+
+        ck_assert_str_eq(cescape_text_buf("x\\x0a \033[2J\n\377", buf, sizeof buf), "x\\x0a \\x1b[2J\\n\\xff");
+}
+END_TEST
+
 START_TEST(test_null_and_truncation) {
         _cleanup_free_ char *j = json(NULL);
         char buf[8];
@@ -65,6 +72,7 @@ int main(void) {
 
         tcase_add_loop_test(tc, test_cases, 0, ELEMENTSOF(cases));
         tcase_add_test(tc, test_null_and_truncation);
+        tcase_add_test(tc, test_text);
         suite_add_tcase(s, tc);
         sr = srunner_create(s);
         srunner_run_all(sr, CK_ENV);
