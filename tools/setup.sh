@@ -6,6 +6,7 @@ packages=(
         libsystemd-dev libudev-dev libinih-dev libfdt-dev libkmod-dev
         check umockdev libumockdev-dev valgrind systemd udev bash-completion
         nix-bin   # tests/test-packaging.sh: nix-instantiate parses and evaluates contrib/nixos
+        python3   # the JSON and UTF-8 checks of tests/test-hostile-output.sh, test-nothing-silent.sh
 )
 missing=()
 for p in "${packages[@]}"; do
