@@ -76,7 +76,7 @@ int open_engine(Context *c, Engine *e) {
                 return log_error_errno(r, "/sys or /%s under %s %s: refusing.", STATE_DIR, c->root.path,
                                        r == -ENOTDIR ? "is not a directory (a symlink?)" :
                                        r == -EXDEV ? "leads outside the root" :
-                                       "is not owned by our user, or others may write to it");
+                                       "is not owned by root or by our user, or others may write to it");
         if (r < 0)
                 return log_error_errno(r, "Cannot open sysfs and the state directory under %s: %m", c->root.path);
         return 0;

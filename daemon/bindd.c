@@ -91,7 +91,7 @@ static int take_lock(const Root *root) {
                 return log_error_errno(r, "/%s under %s %s: refusing to start.", STATE_DIR, root->path,
                                        r == -ENOTDIR ? "is not a directory (a symlink?)" :
                                        r == -EXDEV ? "leads outside the root" :
-                                       "is not owned by our user, or others may write to it");
+                                       "is not owned by root or by our user, or others may write to it");
         if (r < 0)
                 return log_error_errno(r, "Cannot open %s under %s: %m", "/" STATE_DIR, root->path);
         r = lock_take(dir_fd, "vfio-platform-bindd", "vfio-platform-bindctl", 10 * 1000000ULL, &h);

@@ -97,7 +97,7 @@ if [ "$(id -u)" = 0 ]; then
         chown 65534 "$root/run/vfio-platform-bindd"
         $bindd --root="$root" --no-load-modules >"$tmp/daemon" 2>&1
         rc=$?
-        [ $rc = 1 ] && grep -q "is not owned by our user, or others may write to it: refusing to start" "$tmp/daemon" &&
+        [ $rc = 1 ] && grep -q "is not owned by root or by our user, or others may write to it: refusing to start" "$tmp/daemon" &&
                 ok "the daemon refuses a state directory it does not own" || { ko "foreign state dir (exit $rc)"; cat "$tmp/daemon"; }
 fi
 # One writable by others.
