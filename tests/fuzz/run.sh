@@ -19,7 +19,7 @@ device="src/device.c src/bus.c src/bus-pci.c src/bus-cdx.c src/bus-fsl-mc.c src/
 policy="src/policy.c src/policy-shadow.c src/match.c src/match-keys.c src/hashmap.c src/diag.c src/escape.c $device"
 declare -A sources=(
         [policy]="tests/fuzz/fuzz-policy.c $policy"
-        [printers]="tests/fuzz/fuzz-printers.c src/status.c src/iommu-group.c src/sysfs.c src/fs-util.c src/diagnose.c $policy"
+        [printers]="tests/fuzz/fuzz-printers.c src/status.c src/iommu-group.c src/guard.c src/sysfs.c src/fs-util.c src/diagnose.c $policy"
         [uevent]="tests/fuzz/fuzz-uevent.c $device"
         [dtb]="tests/fuzz/fuzz-dtb.c src/dtb.c src/hashmap.c $device"
 )
