@@ -101,13 +101,19 @@ int verb_explain(Context *c) {
                         if (state_load(e.state_fd, d->bus, d->name, &rec) < 0)
                                 rec = (DeviceRecord) {};
                         window = boot_window(c, &e, d, &dec, rec.previous_driver);
-                        if (window)
-                                printf("Boot window: %s\n", window);
+                        if (window) {
+                                fputs("Boot window: ", stdout);
+                                fputs_cescaped_text(window, stdout);
+                                putchar('\n');
+                        }
                         device_record_done(&rec);
                 }
-                if (vfio_driver_deprecated(dec.driver, e.kernel_release, why, sizeof why))
+                if (vfio_driver_deprecated(dec.driver, e.kernel_release, why, sizeof why)) {
+                        char release[4 * sizeof e.kernel_release];
+
                         printf("Warning: %s is deprecated since Linux %s (this kernel: %s); it may go in a later "
-                               "release.\n", dec.driver, why, e.kernel_release);
+                               "release.\n", dec.driver, why, cescape_buf(e.kernel_release, release, sizeof release));
+                }
                 engine_collect_facts(&e, d, dec.driver, &f);
                 f.now_bound = NULL;
                 printf("\nWhat binding it takes:\n");
