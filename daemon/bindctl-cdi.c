@@ -8,12 +8,6 @@
 #include "bindctl.h"
 #include "cdi.h"
 
-static void devices_free(DeviceInfo **devs, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                device_info_free(devs[i]);
-        free(devs);
-}
-
 /* The devices of @devs that belong in a CDI spec (pointing into @devs and @p), decided as the
  * daemon decides (IOMMU groups in view). */
 static int cdi_select(Engine *e, const Policy *p, DeviceInfo **devs, size_t n, CdiDevice **ret, size_t *ret_n) {
@@ -59,18 +53,18 @@ int status_cdi_names(DeviceInfo **devs, StatusRow *rows, size_t n, char ***ret) 
 
 int write_cdi_specs(Context *c, Engine *e, const Policy *p) {
         _cleanup_free_ CdiDevice *cds = NULL;
-        DeviceInfo **devs = NULL;
+        Devices l = {};
         CdiNode container;
-        size_t n = 0, m = 0;
+        size_t m = 0;
         char **saved = c->args;
         int r;
 
         c->args = NULL; /* every device */
-        r = collect_devices(c, e, &devs, &n);
+        r = collect_devices(c, e, &l);
         c->args = saved;
         if (r < 0)
                 return r;
-        r = cdi_select(e, p, devs, n, &cds, &m);
+        r = cdi_select(e, p, l.devs, l.n, &cds, &m);
         if (r >= 0) {
                 cdi_resolve_nodes(c->root.fd, cds, m, &container);
                 r = cdi_write_specs(c->root.fd, c->cdi_dir, cds, m, &container);
@@ -81,16 +75,16 @@ int write_cdi_specs(Context *c, Engine *e, const Policy *p) {
                 } else if (r < 0)
                         log_error_errno(r, "Cannot write the CDI specs in /%s: %m", c->cdi_dir);
         }
-        devices_free(devs, n);
+        devices_done(&l);
         return r;
 }
 
 int verb_cdi(Context *c) {
         _cleanup_policy_ Policy *p = NULL;
         _cleanup_free_ CdiDevice *cds = NULL;
-        DeviceInfo **devs = NULL;
+        Devices l = {};
         CdiNode container;
-        size_t n = 0, m = 0;
+        size_t m = 0;
         Bus only = _BUS_INVALID;
         Engine e;
         int r;
@@ -108,9 +102,9 @@ int verb_cdi(Context *c) {
         c->load_modules = false;
         if (open_engine(c, &e) < 0)
                 return EXIT_FAILED;
-        r = collect_devices(c, &e, &devs, &n);
+        r = collect_devices(c, &e, &l);
         if (r >= 0)
-                r = cdi_select(&e, p, devs, n, &cds, &m);
+                r = cdi_select(&e, p, l.devs, l.n, &cds, &m);
         if (r >= 0)
                 cdi_resolve_nodes(c->root.fd, cds, m, &container);
         for (Bus bus = 0; bus < _BUS_MAX && r >= 0; bus++) {
@@ -126,7 +120,7 @@ int verb_cdi(Context *c) {
                 else if (only >= 0)
                         log_info("No bound %s device: no spec (a CDI spec needs a device).", bus_to_string(bus));
         }
-        devices_free(devs, n);
+        devices_done(&l);
         engine_done(&e);
         if (fflush(stdout) != 0)
                 r = -EIO;

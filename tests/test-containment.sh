@@ -81,7 +81,7 @@ rc=$?
 
 # The same through a symlinked parent (run -> outside).
 rm -f "$root/run/vfio-platform-bindd"
-rmdir "$root/run"
+rm -rf "$root/run" # bindctl apply left /run/cdi there too
 mkdir -p "$out/run"
 ln -s "$out/run" "$root/run"
 $bindd --root="$root" --no-load-modules >"$tmp/daemon" 2>&1
