@@ -24,6 +24,22 @@ The policy is invalid."
 [ "$rc" = 1 ] && [ "$(cat "$tmp/err")" = "$exp" ] && [ ! -s "$tmp/out" ] \
         && ok "check on a broken --root" || { ko "check on a broken --root (rc=$rc)"; cat "$tmp/err"; }
 
+# The four-UART case: a rule meant for a second UART names the console's compatible. check exits
+# 0 (no policy error) but warns, naming the console, though the rule's device is not even here.
+"$src/make-fake-sysfs.sh" "$tmp/uart"
+mkdir -p "$tmp/uart/sys/class/tty/ttyAMA0" "$tmp/uart/sys/class/tty/console" "$tmp/uart/etc/vfio-platform-bind.d"
+echo "tty0 ttyAMA0" >"$tmp/uart/sys/class/tty/console/active"
+ln -s ../../../devices/platform/9000000.pl011 "$tmp/uart/sys/class/tty/ttyAMA0/device"
+printf '[uart2]\ncompatible = arm,pl011\ndevice = 9040000.pl011\n' >"$tmp/uart/etc/vfio-platform-bind.d/50-uart.conf"
+$ctl --root="$tmp/uart" check >"$tmp/out" 2>"$tmp/err" && rc=0 || rc=$?
+[ "$rc" = 0 ] && grep -q "50-uart.conf:2: warning: rule 'uart2': compatible 'arm,pl011' matches the console 9000000.pl011" "$tmp/err" &&
+        ok "check warns about a rule whose compatible is the console's" || { ko "four-UART warning (rc=$rc)"; cat "$tmp/err"; }
+# ... and with the console's own device selected, it names it as host-critical.
+printf '[all-uarts]\ncompatible = arm,pl011\n' >"$tmp/uart/etc/vfio-platform-bind.d/50-uart.conf"
+$ctl --root="$tmp/uart" check >"$tmp/out" 2>"$tmp/err" && rc=0 || rc=$?
+[ "$rc" = 0 ] && grep -q "selects host-critical device 9000000.pl011; it is refused (add force = yes to move it anyway): the console: /dev/ttyAMA0" "$tmp/err" &&
+        ok "check names the host-critical console a rule selects" || { ko "host-critical warning (rc=$rc)"; cat "$tmp/err"; }
+
 # An empty root: valid, no rules.
 mkdir -p "$tmp/empty"
 $ctl --root="$tmp/empty" check >"$tmp/out" 2>&1 && rc=0 || rc=$?
