@@ -73,38 +73,28 @@ static int check_fdt(const Policy *p, const char *path) {
 
 typedef struct Warn {
         Engine *e;
-        const Policy *p;
-        unsigned n;
         bool deprecation_said;
 } Warn;
 
-static int warn_one(Bus bus, const char *name, int error, void *userdata) {
-        _cleanup_device_info_ DeviceInfo *d = NULL;
-        _cleanup_(iommu_group_done) IommuGroup g = {};
+static int warn_one(const DeviceInfo *d, const Decision *dec, const GuardVerdict *v, void *userdata) {
+        const Rule *rule = dec->rule;
         Warn *w = userdata;
-        GuardVerdict v;
-        Decision dec;
         char why[1024];
 
-        if (!name || sysfs_read_device(&w->e->sysfs, bus, name, &d) < 0)
-                return 0;
-        if (apply_decide(w->e, w->p, d, &g, &dec) < 0 || dec.verdict != VERDICT_BIND)
-                return 0;
-        if (!w->deprecation_said && vfio_driver_deprecated(dec.driver, w->e->kernel_release, why, sizeof why)) {
+        if (!w->deprecation_said && vfio_driver_deprecated(dec->driver, w->e->kernel_release, why, sizeof why)) {
                 log_warning("%s:%u: warning: rule '%s' binds %s to %s, deprecated since Linux %s (this kernel: %s).",
-                            dec.rule->file, dec.rule->line, dec.rule->name, name, dec.driver, why, w->e->kernel_release);
+                            rule->file, rule->line, rule->name, d->name, dec->driver, why, w->e->kernel_release);
                 w->deprecation_said = true;
         }
-        if (guard_check(engine_guard(w->e), &w->e->sysfs, d, &v) < 0 || !v.reasons)
+        if (!v->reasons)
                 return 0;
-        guard_describe(&v, why, sizeof why);
-        if (dec.rule->force)
+        guard_describe(v, why, sizeof why);
+        if (rule->force)
                 log_warning("%s:%u: warning: rule '%s' forces host-critical device %s to %s (force = yes): %s",
-                            dec.rule->file, dec.rule->line, dec.rule->name, name, dec.driver, why);
+                            rule->file, rule->line, rule->name, d->name, dec->driver, why);
         else
                 log_warning("%s:%u: warning: rule '%s' selects host-critical device %s; it is refused (add force = yes "
-                            "to move it anyway): %s", dec.rule->file, dec.rule->line, dec.rule->name, name, why);
-        w->n++;
+                            "to move it anyway): %s", rule->file, rule->line, rule->name, d->name, why);
         return 0;
 }
 
@@ -141,12 +131,12 @@ static void warn_host_critical(Context *c, const Policy *p) {
         EngineConfig config = c->engine;
         const Guard *g;
         Engine e;
-        Warn w = { .e = &e, .p = p };
+        Warn w = { .e = &e };
 
         config.load_modules = false;
         if (engine_init(&e, c->root.fd, &config, false) < 0)
                 return; /* no sysfs under this root: nothing to look at */
-        (void) sysfs_foreach_device(&e.sysfs, warn_one, &w);
+        (void) apply_foreach_selected(&e, p, warn_one, &w);
         g = engine_guard(&e);
         warn_compatibles(&e, p, g->console_devices, "the console");
         warn_compatibles(&e, p, g->iommu_devices, "the IOMMU");

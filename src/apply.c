@@ -184,38 +184,52 @@ int apply_device(Engine *e, const Policy *p, Bus bus, const char *name, const Ap
         return r;
 }
 
-typedef struct Protected {
+typedef struct SelectedWalk {
         Engine *e;
         const Policy *p;
-        char **list;
-} Protected;
+        apply_selected_fn fn;
+        void *userdata;
+} SelectedWalk;
 
-static int protect_one(Bus bus, const char *name, int error, void *userdata) {
+static int walk_one(Bus bus, const char *name, int error, void *userdata) {
         _cleanup_device_info_ DeviceInfo *d = NULL;
         _cleanup_(iommu_group_done) IommuGroup g = {};
-        Protected *pr = userdata;
+        SelectedWalk *w = userdata;
         GuardVerdict v;
         Decision dec;
+
+        if (!name || sysfs_read_device(&w->e->sysfs, bus, name, &d) < 0)
+                return 0;
+        if (apply_decide(w->e, w->p, d, &g, &dec) < 0 || dec.verdict != VERDICT_BIND)
+                return 0;
+        if (guard_check(engine_guard(w->e), &w->e->sysfs, d, &v) < 0)
+                v = (GuardVerdict) {};
+        return w->fn(d, &dec, &v, w->userdata);
+}
+
+int apply_foreach_selected(Engine *e, const Policy *p, apply_selected_fn fn, void *userdata) {
+        SelectedWalk w = { e, p, fn, userdata };
+
+        return sysfs_foreach_device(&e->sysfs, walk_one, &w);
+}
+
+static int protect_one(const DeviceInfo *d, const Decision *dec, const GuardVerdict *v, void *userdata) {
         char key[16 + DEVICE_NAME_MAX + 2];
 
-        if (!name || sysfs_read_device(&pr->e->sysfs, bus, name, &d) < 0)
+        if (!v->reasons || dec->rule->force)
                 return 0;
-        if (apply_decide(pr->e, pr->p, d, &g, &dec) < 0 || dec.verdict != VERDICT_BIND || dec.rule->force)
-                return 0;
-        if (guard_check(engine_guard(pr->e), &pr->e->sysfs, d, &v) < 0 || !v.reasons)
-                return 0;
-        snprintf(key, sizeof key, "%s/%s", bus_to_string(bus), name);
-        return strv_extend(&pr->list, key);
+        snprintf(key, sizeof key, "%s/%s", bus_to_string(d->bus), d->name);
+        return strv_extend(userdata, key);
 }
 
 int apply_protected_devices(Engine *e, const Policy *p, char ***ret) {
-        Protected pr = { e, p, NULL };
-        int r = sysfs_foreach_device(&e->sysfs, protect_one, &pr);
+        char **list = NULL;
+        int r = apply_foreach_selected(e, p, protect_one, &list);
 
         if (r < 0) {
-                strv_free(pr.list);
+                strv_free(list);
                 return r;
         }
-        *ret = pr.list;
+        *ret = list;
         return 0;
 }

@@ -41,6 +41,10 @@ int apply_read_group(Engine *e, const Policy *p, const DeviceInfo *d, IommuGroup
 int apply_decide(Engine *e, const Policy *p, const DeviceInfo *d, IommuGroup *group, Decision *ret);
 int apply_device(Engine *e, const Policy *p, Bus bus, const char *name, const ApplyFlags *flags, ApplyResult *ret);
 void rule_describe(const Rule *r, char *buf, size_t size);
+/* Calls @fn for every device that the policy binds (its IOMMU group in view), with what the guard
+ * says of it. Stops at the first @fn < 0 and returns it. */
+typedef int (*apply_selected_fn)(const DeviceInfo *d, const Decision *dec, const GuardVerdict *v, void *userdata);
+int apply_foreach_selected(Engine *e, const Policy *p, apply_selected_fn fn, void *userdata);
 /* The devices that the policy selects but the guard keeps ("bus/name"), for the udev rule: it
  * must not select what the daemon would refuse. Forced rules excepted. */
 int apply_protected_devices(Engine *e, const Policy *p, char ***ret);
