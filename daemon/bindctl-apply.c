@@ -50,7 +50,9 @@ int verb_apply(Context *c) {
                 return EXIT_FAILED;
         if (open_engine(c, &e) < 0)
                 return EXIT_FAILED;
-        if (!c->dry_run && (lock_fd = take_lock(c, &e)) < 0) {
+        if (!c->dry_run)
+                lock_fd = take_lock(c, &e); /* held until the end of the verb */
+        if (!c->dry_run && lock_fd < 0) {
                 engine_done(&e);
                 return EXIT_FAILED;
         }

@@ -69,7 +69,8 @@ int verb_restore(Context *c) {
                 p = NULL;
         if (open_engine(c, &e) < 0)
                 return EXIT_FAILED;
-        if ((lock_fd = take_lock(c, &e)) < 0) {
+        lock_fd = take_lock(c, &e); /* held until the end of the verb */
+        if (lock_fd < 0) {
                 engine_done(&e);
                 return EXIT_FAILED;
         }

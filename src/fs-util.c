@@ -81,6 +81,7 @@ int mkdir_p_beneath(int dirfd, const char *path) {
                 return -ENOMEM;
         cur = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
         if (cur < 0)
+                // cppcheck-suppress memleak ; p is freed by _cleanup_free_
                 return -errno;
         /* Each prefix is created in the directory the previous one resolved to, and resolved
          * beneath @dirfd: a link inside @dirfd is fine, one leading out of it is not. */

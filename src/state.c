@@ -164,7 +164,7 @@ static int read_record(int dir_fd, const char *file, char **ret) {
 
 /* Whether the record @text holds "name=@name". */
 static bool record_names(const char *text, const char *name) {
-        for (const char *p = text; *p;) {
+        for (const char *p = strempty(text); *p;) {
                 const char *nl = strchrnul(p, '\n');
 
                 if (strncmp(p, "name=", 5) == 0)
@@ -208,7 +208,7 @@ char *device_record_format(const DeviceRecord *rec) {
 int device_record_parse(const char *text, DeviceRecord *ret) {
         DeviceRecord rec = {};
 
-        for (const char *p = text; *p;) {
+        for (const char *p = strempty(text); *p;) {
                 const char *nl = strchrnul(p, '\n'), *eq = memchr(p, '=', nl - p);
                 char **field = NULL;
 
