@@ -298,6 +298,10 @@ vm_vfio_open() {
 	# what a VMM relies on: the type1 IOMMU backend of the VFIO container
 	modprobe vfio_iommu_type1 || fail "modprobe vfio_iommu_type1 failed"
 	_d=$1; shift
+	# devtmpfs makes /dev/vfio/N a moment after the bind: wait for it (up to 5 s), as a VMM would
+	_g=$(readlink /sys/bus/*/devices/"$_d"/iommu_group 2>/dev/null | head -n 1)
+	_n=50
+	while [ -n "$_g" ] && [ ! -e "/dev/vfio/${_g##*/}" ] && [ "$_n" -gt 0 ]; do sleep 0.1; _n=$((_n - 1)); done
 	_out=$(vfio-open "$@" "$_d" 2>&1) || fail "vfio-open $_d: $_out"
 	ok "$_out"
 }
