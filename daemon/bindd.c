@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -76,6 +77,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
                 return 0;
         }
         log_info("Exiting on signal %u; bindings stay.", si->ssi_signo);
+        manager_stop(m);
         return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
@@ -110,8 +112,8 @@ static int run(const Root *root, const EngineConfig *config, bool keep, char **p
         sigset_t mask;
         int r;
 
-        /* Before any thread exists: the sysfs workers must inherit the mask, or a signal meant
-         * for the event loop kills the process through one of them. */
+        /* Before any thread exists: the device job threads must inherit the mask, or a signal
+         * meant for the event loop kills the process through one of them. */
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
@@ -146,9 +148,10 @@ static int run(const Root *root, const EngineConfig *config, bool keep, char **p
         r = manager_start_monitor(m);
         if (r < 0)
                 goto finish;
+        /* READY=1 when every device's job is back, from the loop: signals and the watchdog are
+         * served meanwhile. */
+        m->ready_pending = true;
         manager_coldplug(m);
-        manager_notify_status(m, "READY=1");
-        log_info("Ready: %s.", m->last_status);
 
         r = sd_event_loop(m->event);
         if (r < 0)
@@ -186,6 +189,9 @@ int main(int argc, char *argv[]) {
         int opt, r;
 
         log_setup();
+        /* One malloc arena for the job threads too: a device job allocates little, and an arena
+         * per thread would cost more resident memory than the daemon has otherwise. */
+        (void) mallopt(M_ARENA_MAX, 1);
         while ((opt = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (opt) {
                 case 'h':

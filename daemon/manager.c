@@ -6,14 +6,59 @@
 
 #include "log.h"
 #include "manager.h"
+#include "worker.h"
 #include "rules-file.h"
 #include "udev-rules.h"
 #include "report.h"
 #include "strv.h"
 #include "validate.h"
 
+/* How many device jobs run at once, and how many threads may stay stuck in sysfs writes. */
+#define LANES 4
+#define MAX_ABANDONED 8
+/* Jobs of buses that bind by IOMMU group run one at a time: a job moves its group's members. */
+#define SERIAL_GROUPS 1
+
+typedef struct DeviceJob {
+        Engine *engine;
+        Policy *policy;         /* a reference: the policy it is decided under */
+        ApplyFlags flags;
+        Bus bus;
+        Entry *entry;           /* the loop's: never read on a lane */
+        int r;
+        ApplyResult res;
+        char name[];
+} DeviceJob;
+
+/* On a lane. */
+static void job_run(void *p) {
+        DeviceJob *j = p;
+
+        j->r = apply_device(j->engine, j->policy, j->bus, j->name, &j->flags, &j->res);
+}
+
+static void job_free(void *p) {
+        DeviceJob *j = p;
+
+        apply_result_done(&j->res);
+        policy_free(j->policy);
+        free(j);
+}
+
+static int on_jobs_done(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+
+static int manager_start_executor(Manager *m) {
+        int r;
+
+        r = executor_new(LANES, MAX_ABANDONED, job_run, &m->executor);
+        if (r < 0)
+                return r;
+        return sd_event_add_io(m->event, &m->jobs_done, executor_fd(m->executor), EPOLLIN, on_jobs_done, m);
+}
+
 int manager_new(const Root *root, const EngineConfig *config, bool keep_on_reload, char **policy_files,
                 Manager **ret) {
+        EngineConfig c;
         Manager *m;
         int r;
 
@@ -24,12 +69,16 @@ int manager_new(const Root *root, const EngineConfig *config, bool keep_on_reloa
         m->keep_on_reload = keep_on_reload;
         m->policy_files = policy_files;
         m->engine = (Engine) { .sysfs.fd = -EBADF, .state_fd = -EBADF };
+
         m->by_key = index_map_new();
         if (!m->by_key) {
                 free(m);
                 return -ENOMEM;
         }
-        r = engine_init(&m->engine, root->fd, config, true);
+        /* The lanes write inline; the loop watches for writes that hang. */
+        c = *config;
+        c.inline_writes = true;
+        r = engine_init(&m->engine, root->fd, &c, true);
         if (r < 0) {
                 manager_free(m);
                 return log_error_errno(r, "Failed to set up sysfs and %s under %s: %m",
@@ -39,6 +88,11 @@ int manager_new(const Root *root, const EngineConfig *config, bool keep_on_reloa
         if (r < 0) {
                 manager_free(m);
                 return log_error_errno(r, "Failed to allocate the event loop: %m");
+        }
+        r = manager_start_executor(m);
+        if (r < 0) {
+                manager_free(m);
+                return log_error_errno(r, "Failed to start the device job threads: %m");
         }
         *ret = m;
         return 0;
@@ -52,6 +106,15 @@ Manager *manager_free(Manager *m) {
         monitor_free(m->monitor);
         sd_event_source_disable_unref(m->notify);
         publisher_free(m->publisher);
+        sd_event_source_disable_unref(m->stall_timer);
+        sd_event_source_disable_unref(m->jobs_done);
+        /* Running jobs get a moment to finish; a thread stuck in the kernel is left to itself,
+         * and so are the engine and policy it reads: the process is about to exit. */
+        if (executor_free(m->executor, 300 * 1000, job_free) > 0) {
+                log_debug("Exiting with device jobs stuck in sysfs writes.");
+                sd_event_unref(m->event);
+                return NULL;
+        }
         sd_event_unref(m->event);
         engine_done(&m->engine);
         for (size_t i = 0; i < m->n_entries; i++)
@@ -107,44 +170,181 @@ static void entry_set(Manager *m, Entry *e, bool present, DeviceState status) {
 }
 
 void manager_notify_status(Manager *m, const char *state) {
-        char status[160];
+        ExecutorStats x = {};
+        char status[224];
 
-        publisher_changed(m->publisher);
+        /* Specs and metrics of a half-done coldplug would be rewritten at once: they wait for it. */
+        if (!m->settling)
+                publisher_changed(m->publisher);
+        if (m->executor)
+                executor_stats(m->executor, &x);
         snprintf(status, sizeof status, "%u device%s bound, %u failed, %u protected", m->counts[STATE_BOUND],
                  m->counts[STATE_BOUND] == 1 ? "" : "s", m->counts[STATE_FAILED], m->counts[STATE_IGNORED]);
         if (m->counts[STATE_REFUSED] > 0)
                 snprintf(status + strlen(status), sizeof status - strlen(status), ", %u refused as host-critical",
                          m->counts[STATE_REFUSED]);
+        if (x.stuck > 0)
+                snprintf(status + strlen(status), sizeof status - strlen(status), ", %u write%s stuck in the kernel%s",
+                         x.stuck, x.stuck == 1 ? "" : "s",
+                         x.bound_hit ? " (no threads left: binding waits for them)" : "");
         if (!state && streq(status, m->last_status))
                 return;
         snprintf(m->last_status, sizeof m->last_status, "%s", status);
         (void) sd_notifyf(false, "%s%sSTATUS=%s", strempty(state), state ? "\n" : "", status);
 }
 
-static void manager_process(Manager *m, Bus bus, const char *name, bool reconcile) {
-        ApplyFlags flags = { .reconcile = reconcile, .keep = m->keep_on_reload };
-        ApplyResult res;
-        DeviceState state;
-        Entry *e;
-        int r;
+static int on_stall_timer(sd_event_source *s, uint64_t usec, void *userdata);
 
+/* The stall timer runs while jobs do: a write that hangs is found within half the timeout. */
+static void manager_arm_stall_timer(Manager *m) {
+        uint64_t period = m->engine.config.write_timeout_usec / 2;
+        int enabled = SD_EVENT_OFF;
+
+        if (m->stall_timer && sd_event_source_get_enabled(m->stall_timer, &enabled) >= 0 && enabled != SD_EVENT_OFF)
+                return;
+        period = period < 10000 ? 10000 : period > 1000000 ? 1000000 : period;
+        if (!m->stall_timer) {
+                if (sd_event_add_time_relative(m->event, &m->stall_timer, CLOCK_MONOTONIC, period, period / 10,
+                                               on_stall_timer, m) < 0)
+                        log_warning("Cannot watch sysfs writes for hangs: a hung write will go unreported.");
+                return;
+        }
+        (void) sd_event_source_set_time_relative(m->stall_timer, period);
+        (void) sd_event_source_set_enabled(m->stall_timer, SD_EVENT_ONESHOT);
+}
+
+static void manager_queue(Manager *m, Bus bus, const char *name, bool reconcile) {
+        DeviceJob *j;
+        Entry *e;
+
+        if (m->stopping)
+                return;
         e = manager_entry(m, bus, name, true);
         if (!e) {
                 log_oom();
                 return;
         }
-        r = apply_device(&m->engine, m->policy, bus, name, &flags, &res);
-        state = report_apply(bus, name, r, &res, false, e->status);
-        entry_set(m, e, res.action != APPLY_GONE, state);
-        publisher_device(m->publisher, bus, name, state, r, &res);
-        apply_result_done(&res);
+        if (e->busy) {
+                e->again = true;
+                e->again_reconcile |= reconcile;
+                return;
+        }
+        j = calloc(1, sizeof(DeviceJob) + strlen(name) + 1);
+        if (!j) {
+                log_oom();
+                return;
+        }
+        *j = (DeviceJob) {
+                .engine = &m->engine,
+                .policy = policy_ref(m->policy),
+                .flags = { .reconcile = reconcile, .keep = m->keep_on_reload },
+                .bus = bus,
+                .entry = e,
+        };
+        strcpy(j->name, name);
+        if (executor_submit(m->executor, j, bus_table[bus].unit == BIND_UNIT_IOMMU_GROUP ? SERIAL_GROUPS : 0) < 0) {
+                job_free(j);
+                log_oom();
+                return;
+        }
+        e->busy = true;
+        m->in_flight++;
+        manager_arm_stall_timer(m);
+}
+
+/* Every job of the last coldplug is back (or stuck): the daemon is ready. */
+static void manager_check_settled(Manager *m) {
+        if (!m->settling || m->in_flight > m->n_stalled)
+                return;
+        m->settling = false;
+        if (m->ready_pending) {
+                m->ready_pending = false;
+                publisher_sync(m->publisher);
+                manager_notify_status(m, "READY=1");
+                log_info("Ready: %s.", m->last_status);
+        } else
+                manager_notify_status(m, NULL);
+}
+
+static void manager_job_done(Manager *m, DeviceJob *j, bool late) {
+        Entry *e = j->entry;
+        DeviceState state;
+
+        if (e->stalled) {
+                e->stalled = false;
+                m->n_stalled--;
+                log_device(LOG_NOTICE, bus_to_string(j->bus), j->name, NULL, "the write that hung has returned%s",
+                           late ? "" : " in time");
+        }
+        state = report_apply(j->bus, j->name, j->r, &j->res, false, e->status);
+        if (e->removed) {
+                /* Removed while its job ran: what the job recorded is stale. */
+                if (m->engine.state_fd >= 0)
+                        (void) state_remove(m->engine.state_fd, j->bus, j->name);
+                e->removed = false;
+        } else {
+                entry_set(m, e, j->res.action != APPLY_GONE, state);
+                publisher_device(m->publisher, j->bus, j->name, state, j->r, &j->res);
+        }
+        e->busy = false;
+        m->in_flight--;
+        if (e->again) {
+                e->again = false;
+                manager_queue(m, j->bus, j->name, e->again_reconcile);
+                e->again_reconcile = false;
+        }
+        job_free(j);
+}
+
+static int on_jobs_done(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+        uint64_t n;
+        DeviceJob *j;
+        bool late;
+
+        /* Read first, then take: a job handed back after the read wakes us again. */
+        (void) !read(fd, &n, sizeof n);
+        while ((j = executor_take(m->executor, &late)))
+                manager_job_done(m, j, late);
+        manager_check_settled(m);
+        (void) sd_event_source_set_enabled(m->notify, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+static void on_stalled(void *job, const char *attr, void *userdata) {
+        Manager *m = userdata;
+        DeviceJob *j = job;
+        Entry *e = j->entry;
+
+        e->stalled = true;
+        m->n_stalled++;
+        log_device(LOG_ERR, bus_to_string(j->bus), j->name, NULL,
+                   "not bound: writing to %s did not return in %.3g s; abandoned: other devices go on, this one is "
+                   "tried again when the write returns",
+                   strna(attr), (double) m->engine.config.write_timeout_usec / 1e6);
+        if (e->present)
+                entry_set(m, e, true, STATE_FAILED);
+}
+
+static int on_stall_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        executor_check_stalls(m->executor, m->engine.config.write_timeout_usec, on_stalled, m);
+        if (m->in_flight > m->n_stalled)
+                manager_arm_stall_timer(m);
+        manager_check_settled(m);
+        manager_notify_status(m, NULL);
+        return 0;
 }
 
 static void manager_forget(Manager *m, Bus bus, const char *name) {
         Entry *e = manager_entry(m, bus, name, false);
 
-        if (e)
+        if (e) {
                 entry_set(m, e, false, STATE_UNSELECTED);
+                e->again = false;
+                e->removed = e->busy;
+        }
         publisher_forget(m->publisher, bus, name);
         /* A device that comes back is a new device: what it had before is not ours to restore. */
         if (m->engine.state_fd >= 0)
@@ -162,8 +362,10 @@ static int coldplug_one(Bus bus, const char *name, int error, void *userdata) {
                 unlisted[bus] = true;
                 return 0;
         }
-        manager_process(m, bus, name, true);
         e = manager_entry(m, bus, name, false);
+        if (!e || e->covered != m->coldplugs)
+                manager_queue(m, bus, name, true);
+        e = e ?: manager_entry(m, bus, name, false);
         if (e)
                 e->seen = m->coldplugs;
         return 0;
@@ -173,6 +375,7 @@ void manager_coldplug(Manager *m) {
         bool unlisted[_BUS_MAX] = {};
 
         m->coldplugs++;
+        m->settling = true;
         (void) sysfs_foreach_device(&m->engine.sysfs, coldplug_one, (void *[]) { m, unlisted });
         /* Devices that went away while we were not listening. */
         for (size_t i = 0; i < m->n_entries; i++) {
@@ -180,7 +383,14 @@ void manager_coldplug(Manager *m) {
                 if (e->present && e->seen != m->coldplugs && !unlisted[e->bus])
                         entry_set(m, e, false, e->status);
         }
+        manager_check_settled(m);
         manager_notify_status(m, NULL);
+}
+
+void manager_stop(Manager *m) {
+        m->stopping = true;
+        if (m->executor)
+                executor_cancel_queued(m->executor, job_free);
 }
 
 static int on_rescan(sd_event_source *s, void *userdata) {
@@ -200,7 +410,7 @@ static void manager_retry_failed(Manager *m, Bus bus, const char *driver) {
                 Entry *e = m->entries[i];
 
                 if (e->bus == bus && e->present && e->status == STATE_FAILED)
-                        manager_process(m, bus, entry_name(e), false);
+                        manager_queue(m, bus, entry_name(e), false);
         }
 }
 
@@ -230,7 +440,7 @@ static void on_uevent(Monitor *mon, MonitorAction action, Bus bus, const char *n
         case ACTION_CHANGE:
         case ACTION_MOVE:
         case ACTION_BIND: /* a native driver may have won a race: take the device back */
-                manager_process(m, bus, name, false);
+                manager_queue(m, bus, name, false);
                 break;
         default:
                 break;
@@ -307,16 +517,32 @@ int manager_load_policy(Manager *m) {
         return 0;
 }
 
+/* Queued jobs that have not started yet are decided under the new policy; the coldplug that
+ * follows need not queue them again. */
+static void requeue_under(void *job, void *userdata) {
+        Manager *m = userdata;
+        DeviceJob *j = job;
+
+        policy_free(j->policy);
+        j->policy = policy_ref(m->policy);
+        j->flags.reconcile = true;
+        j->entry->covered = m->coldplugs + 1;
+}
+
 int manager_reload(Manager *m) {
         int r;
 
         (void) sd_notify(false, "RELOADING=1\nSTATUS=Reloading the policy");
         engine_forget_guard(&m->engine);
         r = manager_load_policy(m);
-        if (r < 0)
+        if (r < 0) {
                 log_warning("Keeping the previous policy.");
-        else
-                manager_coldplug(m);
-        manager_notify_status(m, "READY=1");
+                manager_notify_status(m, "READY=1");
+                return r;
+        }
+        executor_foreach_queued(m->executor, requeue_under, m);
+        /* READY=1 when the devices are where the new policy says. */
+        m->ready_pending = true;
+        manager_coldplug(m);
         return r;
 }

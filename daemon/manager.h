@@ -4,6 +4,7 @@
 #include <systemd/sd-event.h>
 
 #include "engine.h"
+#include "executor.h"
 #include "hashmap.h"
 #include "monitor.h"
 #include "policy-load.h"
@@ -15,7 +16,13 @@
 typedef struct Entry {
         Bus bus;
         bool present;
+        bool busy;              /* a job for it is queued or running: at most one at a time */
+        bool again;             /* an event came meanwhile: run it again when the job is back */
+        bool again_reconcile;
+        bool stalled;           /* its job's write hangs: reported once, the device waits for it */
+        bool removed;           /* removed while busy: its record goes when the job is back */
         unsigned seen;          /* the last coldplug that found it */
+        unsigned covered;       /* a queued job already decides it under the policy of this coldplug */
         DeviceState status;
         char key[];             /* "bus/name" */
 } Entry;
@@ -27,6 +34,16 @@ typedef struct Manager {
         Engine engine;
         bool keep_on_reload;
 
+        /* The device jobs run on the executor's lanes; the loop only queues them and takes the
+         * results back, so it never waits for sysfs. */
+        Executor *executor;
+        sd_event_source *jobs_done;
+        sd_event_source *stall_timer;   /* armed while jobs run: finds writes that hang */
+        size_t in_flight;               /* jobs queued or running, stalled ones included */
+        size_t n_stalled;
+        bool settling;                  /* a coldplug's jobs are not all back yet */
+        bool ready_pending;             /* READY=1 once they are (start, reload) */
+        bool stopping;
         sd_event *event;
         Monitor *monitor;
         sd_event_source *rescan;
@@ -47,9 +64,12 @@ Manager *manager_free(Manager *m);
 
 /* Loads the policy; on failure logs every FILE:LINE problem and keeps what it had. */
 int manager_load_policy(Manager *m);
-/* Enumerates every device and brings it where the policy says; also restores devices that we
- * moved and that the policy no longer selects (unless keep_on_reload). */
+/* Enumerates every device and queues its job: each is brought where the policy says; devices
+ * that we moved and that the policy no longer selects are restored (unless keep_on_reload).
+ * READY=1 (and "Ready: …") follow when every job is back. */
 void manager_coldplug(Manager *m);
+/* SIGTERM: no new work; queued jobs are dropped. */
+void manager_stop(Manager *m);
 int manager_reload(Manager *m);
 /* Starts listening to uevents; call before the first coldplug so that nothing falls between. */
 int manager_start_monitor(Manager *m);

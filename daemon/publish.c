@@ -267,7 +267,12 @@ static void write_metrics(Publisher *p) {
         x.states = state_table;
         x.n_states = _STATE_MAX;
         x.devices = devices;
-        x.abandoned_writes = m->engine.worker ? worker_abandoned(m->engine.worker) : 0;
+        if (m->executor) {
+                ExecutorStats st;
+
+                executor_stats(m->executor, &st);
+                x.abandoned_writes = st.abandoned;
+        }
         r = metrics_write(m->root.fd, p->metrics_dir, &x);
         /* No directory: no node_exporter to read it; say so once, quietly. */
         if (r < 0 && r != p->metrics_error)
@@ -318,6 +323,23 @@ static void throttle_flush(Throttle *t) {
         if (throttle_due(t))
                 t->run(t->publisher);
         t->timer = sd_event_source_disable_unref(t->timer);
+}
+
+void publisher_sync(Publisher *p) {
+        uint64_t now;
+
+        if (!p || sd_event_now(p->manager->event, CLOCK_MONOTONIC, &now) < 0)
+                return;
+        if (p->cdi_dir && p->cdi_dirty) {
+                p->cdi.timer = sd_event_source_disable_unref(p->cdi.timer);
+                p->cdi.last_usec = now;
+                write_cdi(p);
+        }
+        if (p->metrics_dir) {
+                p->metrics.timer = sd_event_source_disable_unref(p->metrics.timer);
+                p->metrics.last_usec = now;
+                write_metrics(p);
+        }
 }
 
 void publisher_changed(Publisher *p) {

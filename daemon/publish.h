@@ -30,3 +30,6 @@ void publisher_forget(Publisher *p, Bus bus, const char *name);
 void publisher_policy_loaded(Publisher *p, bool reload, bool success);
 /* After a burst of events: specs now, metrics within a second. */
 void publisher_changed(Publisher *p);
+/* Writes what changed now, throttle or not: before READY=1, so that a unit ordered after the
+ * daemon finds the specs of the devices bound at start. */
+void publisher_sync(Publisher *p);

@@ -43,6 +43,7 @@ int engine_init(Engine *e, int root_fd, const EngineConfig *config, bool with_st
         int r;
 
         *e = (Engine) { .sysfs.fd = -EBADF, .state_fd = -EBADF, .config = *config, .root_fd = root_fd };
+        pthread_mutex_init(&e->lock, NULL);
         r = sysfs_open(root_fd, &e->sysfs);
         if (r < 0)
                 return r;
@@ -51,9 +52,11 @@ int engine_init(Engine *e, int root_fd, const EngineConfig *config, bool with_st
                 if (r < 0)
                         goto fail;
         }
-        r = worker_new(&e->worker);
-        if (r < 0)
-                goto fail;
+        if (!config->inline_writes) {
+                r = worker_new(&e->worker);
+                if (r < 0)
+                        goto fail;
+        }
         if (config->kernel_release)
                 snprintf(e->kernel_release, sizeof e->kernel_release, "%s", config->kernel_release);
         else
@@ -64,39 +67,60 @@ fail:
         return r;
 }
 
+static void guard_free(Guard *g) {
+        if (g)
+                guard_done(g);
+        free(g);
+}
+
 void engine_forget_guard(Engine *e) {
-        if (e->guard)
-                guard_done(e->guard);
-        free(e->guard);
+        Guard **l;
+
+        pthread_mutex_lock(&e->lock);
+        /* A job on another thread may be reading it: keep it until the end. */
+        if (e->guard && (l = reallocarray(e->retired, e->n_retired + 1, sizeof(Guard *)))) {
+                e->retired = l;
+                e->retired[e->n_retired++] = e->guard;
+        } else if (e->guard)
+                guard_free(e->guard); /* out of memory: only a single-threaded caller gets here unharmed */
         e->guard = NULL;
+        pthread_mutex_unlock(&e->lock);
 }
 
 const Guard *engine_guard(Engine *e) {
         static const Guard empty = {};
+        const Guard *g;
 
+        pthread_mutex_lock(&e->lock);
         if (!e->guard) {
                 e->guard = calloc(1, sizeof(Guard));
-                if (!e->guard || guard_load(e->root_fd, &e->sysfs, e->guard) < 0) {
+                if (e->guard && guard_load(e->root_fd, &e->sysfs, e->guard) < 0) {
                         free(e->guard);
                         e->guard = NULL;
-                        return &empty;
                 }
         }
-        return e->guard;
+        g = e->guard ?: &empty;
+        pthread_mutex_unlock(&e->lock);
+        return g;
 }
 
 void engine_done(Engine *e) {
-        engine_forget_guard(e);
+        guard_free(e->guard);
+        for (size_t i = 0; i < e->n_retired; i++)
+                guard_free(e->retired[i]);
+        free(e->retired);
         modules_free(e->modules);
         worker_free(e->worker);
         if (e->state_fd >= 0)
                 close(e->state_fd);
         sysfs_close(&e->sysfs);
+        pthread_mutex_destroy(&e->lock);
         *e = (Engine) { .sysfs.fd = -EBADF, .state_fd = -EBADF, .root_fd = -EBADF };
 }
 
 /* libkmod's context on first use: its indexes cost memory and time that a daemon whose target
- * driver is already loaded never needs. NULL when module loading is off or impossible. */
+ * driver is already loaded never needs. NULL when module loading is off or impossible. Call
+ * with @e->lock held: libkmod is not thread-safe. */
 static Modules *engine_modules(Engine *e) {
         if (!e->modules && e->config.load_modules && modules_new(&e->modules) < 0)
                 e->modules = NULL;
@@ -207,12 +231,14 @@ void engine_collect_facts(Engine *e, const DeviceInfo *d, const char *target, Bi
                 .kernel_release = e->kernel_release,
         };
 
+        pthread_mutex_lock(&e->lock);
         if (f.reset_by_compatible && f.compatible && driver_is_vfio(target) && engine_modules(e)) {
                 snprintf(alias, sizeof alias, "vfio-reset:%s", f.compatible);
                 f.reset_module = modules_alias_exists(e->modules, alias);
                 if (f.reset_module < 0)
                         f.reset_module = -1;
         }
+        pthread_mutex_unlock(&e->lock);
         *ret = f;
 }
 
@@ -261,14 +287,19 @@ static int previous_state(Engine *e, const DeviceInfo *d, const char *target, De
 }
 
 static int ensure_driver(Engine *e, Bus bus, const char *target, char **ret_module) {
+        int r = -ENOENT;
+
         if (sysfs_driver_registered(&e->sysfs, bus, target))
                 return 0;
-        if (!engine_modules(e))
-                return -ENOENT;
-        /* A VMM opening the device needs the type1 IOMMU backend, which nothing else loads. */
-        if (driver_is_vfio(target))
-                (void) modules_load(e->modules, "vfio_iommu_type1", NULL);
-        return modules_load(e->modules, target, ret_module);
+        pthread_mutex_lock(&e->lock);
+        if (engine_modules(e)) {
+                /* A VMM opening the device needs the type1 IOMMU backend, which nothing else loads. */
+                if (driver_is_vfio(target))
+                        (void) modules_load(e->modules, "vfio_iommu_type1", NULL);
+                r = modules_load(e->modules, target, ret_module);
+        }
+        pthread_mutex_unlock(&e->lock);
+        return r;
 }
 
 static int do_bind(Engine *e, DeviceInfo *d, const char *target, BindReport *rep) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -19,6 +20,8 @@ typedef struct EngineConfig {
         uint64_t verify_timeout_usec;   /* how long a probe may take to show; drivers_probe probes
                                          * synchronously, so this only covers odd drivers */
         bool load_modules;              /* load the target driver's module when needed */
+        bool inline_writes;             /* write on the calling thread (the daemon's device jobs,
+                                         * whose hangs the event loop watches: worker.h) */
         const char *kernel_release;     /* NULL: uname() */
 } EngineConfig;
 
@@ -29,12 +32,17 @@ typedef struct EngineConfig {
                 .load_modules = true,                           \
         }
 
+/* Device jobs may run on several threads at once (the daemon's executor): what they share
+ * lazily (the guard, libkmod's context) is behind @lock; the rest is read-only or per device. */
 typedef struct Engine {
         Sysfs sysfs;
         int state_fd;           /* -EBADF: remember nothing */
-        Worker *worker;
+        Worker *worker;         /* NULL: inline writes */
+        pthread_mutex_t lock;
         Modules *modules;       /* created on first use; NULL when module loading is off */
         Guard *guard;           /* read on first use: what the host needs (engine_guard()) */
+        Guard **retired;        /* forgotten guards a running job may still read: freed at the end */
+        size_t n_retired;
         int root_fd;            /* borrowed: the root the programs run on */
         EngineConfig config;
         char kernel_release[65];

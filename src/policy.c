@@ -60,11 +60,21 @@ static Rule *rule_free(Rule *r) {
 }
 
 Policy *policy_new(void) {
-        return calloc(1, sizeof(Policy));
+        Policy *p = calloc(1, sizeof(Policy));
+
+        if (p)
+                p->n_ref = 1;
+        return p;
+}
+
+Policy *policy_ref(Policy *p) {
+        if (p)
+                p->n_ref++;
+        return p;
 }
 
 Policy *policy_free(Policy *p) {
-        if (!p)
+        if (!p || --p->n_ref > 0)
                 return NULL;
         match_index_free(p->index);
         index_map_free(p->names);

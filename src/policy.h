@@ -70,6 +70,8 @@ typedef struct Policy {
         char **files;           /* every file read, in order */
         MatchIndex *index;      /* built by policy_finalize() */
         IndexMap *names;        /* rule name → index: duplicates are found in constant time */
+        unsigned n_ref;         /* the daemon's device jobs hold the policy they were decided
+                                 * under; taken and dropped on its main thread only */
 } Policy;
 
 const char *match_key_to_string(MatchKey k) _pure_;
@@ -77,6 +79,8 @@ const char *rule_action_to_string(RuleAction a) _pure_;
 const char *group_policy_to_string(GroupPolicy g) _pure_;
 
 Policy *policy_new(void);
+Policy *policy_ref(Policy *p);
+/* Drops a reference; the last one frees. */
 Policy *policy_free(Policy *p);
 static inline void policy_freep(Policy **p) {
         policy_free(*p);

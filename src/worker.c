@@ -166,12 +166,40 @@ static void deadline(struct timespec *ts, uint64_t usec) {
         }
 }
 
+static _Thread_local WriteWatch *thread_watch;
+
+void write_watch_attach(WriteWatch *w) {
+        thread_watch = w;
+}
+
+uint64_t now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static int write_inline(int dirfd, const char *attr, const char *value) {
+        WriteWatch *w = thread_watch;
+        int r;
+
+        if (!w)
+                return sysfs_write_attr(dirfd, attr, value);
+        atomic_store(&w->attr, attr);
+        atomic_store(&w->since_usec, now_usec() ?: 1);
+        r = sysfs_write_attr(dirfd, attr, value);
+        atomic_store(&w->since_usec, 0);
+        return r;
+}
+
 int worker_write(Worker *w, int dirfd, const char *attr, const char *value, uint64_t timeout_usec) {
         struct timespec ts;
         Thread *t;
         Job *j;
         int r = 0;
 
+        if (!w)
+                return write_inline(dirfd, attr, value);
         if (!w->thread) {
                 r = thread_start(w);
                 if (r < 0)
@@ -227,5 +255,5 @@ int worker_write(Worker *w, int dirfd, const char *attr, const char *value, uint
 }
 
 unsigned worker_abandoned(const Worker *w) {
-        return w->abandoned;
+        return w ? w->abandoned : 0;
 }

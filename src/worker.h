@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 /* Sysfs writes that can block: an unbind whose driver's remove() hangs, a probe that never
@@ -15,7 +16,20 @@ int worker_new(Worker **ret);
 Worker *worker_free(Worker *w);
 
 /* Writes @value to @attr relative to @dirfd (dup'ed: the caller keeps its fd). Returns what
- * sysfs_write_attr() returned, or -ETIME when @timeout_usec passed first. */
+ * sysfs_write_attr() returned, or -ETIME when @timeout_usec passed first. With @w NULL, the
+ * write is made inline on the calling thread, and the thread's WriteWatch (if any) shows it. */
 int worker_write(Worker *w, int dirfd, const char *attr, const char *value, uint64_t timeout_usec);
+
+/* The daemon's device jobs write inline on their own threads (one hand-off per job, not one per
+ * write); another thread sees a write that hangs through the writer's watch. @attr must live
+ * as long as the program (the engine passes literals). */
+typedef struct WriteWatch {
+        _Atomic uint64_t since_usec;            /* CLOCK_MONOTONIC; 0: no write running */
+        _Atomic(const char *) attr;
+} WriteWatch;
+
+/* The watch that this thread's inline writes update (NULL: none). */
+void write_watch_attach(WriteWatch *w);
+uint64_t now_usec(void);
 /* How many threads were abandoned so far. */
 unsigned worker_abandoned(const Worker *w);
