@@ -14,6 +14,7 @@
 #include "builtin-driver.h"
 #include "cdi.h"
 #include "lock.h"
+#include "parse-util.h"
 #include "paths.h"
 #include "strv.h"
 #include "validate.h"
@@ -47,6 +48,8 @@ static void help(void) {
                "     --version                 Show the version\n"
                "     --root=DIR                Take every path (policy, /sys, /run) under DIR\n"
                "     --no-load-modules         Never load a target driver's module\n"
+               "     --write-timeout=SEC       Give up waiting for a sysfs write after SEC\n"
+               "                               seconds (10)\n"
                "     --cdi-dir=DIR             apply writes the CDI specs there (/run/cdi)\n"
                "     --no-cdi                  apply writes no CDI specs\n",
                program_invocation_short_name);
@@ -66,11 +69,23 @@ int load_policy(Context *c, char * const *files, Policy **ret) {
         return 0;
 }
 
+/* From the watchdog thread: log.c writes whole lines. */
+static void on_write_hung(const char *attr, void *userdata) {
+        Context *c = userdata;
+
+        log_warning("A write to %s has not returned in %.3g s: a driver is stuck, and this command waits for it. "
+                    "Later runs write through a thread that can give up (until reboot).",
+                    strna(attr), (double) c->engine.write_timeout_usec / 1e6);
+}
+
 int open_engine(Context *c, Engine *e) {
         EngineConfig config = c->engine;
         int r;
 
         config.load_modules = c->load_modules;
+        config.writes = ENGINE_WRITES_AUTO;
+        config.on_hung = on_write_hung;
+        config.on_hung_userdata = c;
         r = engine_init(e, c->root.fd, &config, true);
         if (r == -ENOTDIR || r == -EPERM || r == -EXDEV)
                 return log_error_errno(r, "/sys or /%s under %s %s: refusing.", STATE_DIR, c->root.path,
@@ -269,7 +284,7 @@ static const struct {
 
 int main(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_ROOT, ARG_JSON, ARG_DRY_RUN, ARG_EARLY, ARG_DRIVER, ARG_PERSIST, ARG_ALL,
-               ARG_BY, ARG_NO_LOAD, ARG_FDT, ARG_OUTPUT, ARG_CDI_DIR, ARG_NO_CDI };
+               ARG_BY, ARG_NO_LOAD, ARG_WRITE_TIMEOUT, ARG_FDT, ARG_OUTPUT, ARG_CDI_DIR, ARG_NO_CDI };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -282,6 +297,7 @@ int main(int argc, char *argv[]) {
                 { "all", no_argument, NULL, ARG_ALL },
                 { "by", required_argument, NULL, ARG_BY },
                 { "no-load-modules", no_argument, NULL, ARG_NO_LOAD },
+                { "write-timeout", required_argument, NULL, ARG_WRITE_TIMEOUT },
                 { "fdt", required_argument, NULL, ARG_FDT },
                 { "output", required_argument, NULL, ARG_OUTPUT },
                 { "cdi-dir", required_argument, NULL, ARG_CDI_DIR },
@@ -333,6 +349,12 @@ int main(int argc, char *argv[]) {
                         break;
                 case ARG_NO_LOAD:
                         c.load_modules = false;
+                        break;
+                case ARG_WRITE_TIMEOUT:
+                        if (parse_seconds(optarg, &c.engine.write_timeout_usec) < 0) {
+                                log_error("Invalid number of seconds: %s", optarg);
+                                return EXIT_USAGE;
+                        }
                         break;
                 case ARG_FDT:
                         c.fdt = optarg;

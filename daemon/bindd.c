@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <malloc.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include "log.h"
 #include "manager.h"
 #include "metrics.h"
+#include "parse-util.h"
 #include "paths.h"
 #include "state.h"
 #include "strv.h"
@@ -42,18 +42,6 @@ static void help(void) {
                "     --no-metrics           Write no metrics\n"
                "     --log-level=LEVEL      debug, info, notice, warning or err (info)\n",
                program_invocation_short_name);
-}
-
-static int parse_seconds(const char *s, uint64_t *ret) {
-        char *end;
-        double v;
-
-        errno = 0;
-        v = strtod(s, &end);
-        if (errno || end == s || *end || !isfinite(v) || v < 0 || v > 3600)
-                return -EINVAL;
-        *ret = (uint64_t) (v * 1e6);
-        return 0;
 }
 
 static int parse_level(const char *s) {

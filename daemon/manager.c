@@ -77,7 +77,7 @@ int manager_new(const Root *root, const EngineConfig *config, bool keep_on_reloa
         }
         /* The lanes write inline; the loop watches for writes that hang. */
         c = *config;
-        c.inline_writes = true;
+        c.writes = ENGINE_WRITES_INLINE;
         r = engine_init(&m->engine, root->fd, &c, true);
         if (r < 0) {
                 manager_free(m);
@@ -318,6 +318,9 @@ static void on_stalled(void *job, const char *attr, void *userdata) {
 
         e->stalled = true;
         m->n_stalled++;
+        /* vfio-platform-bindctl writes through its worker from now on (state.h). */
+        if (m->engine.state_fd >= 0)
+                (void) state_mark_write_hung(m->engine.state_fd, attr);
         log_device(LOG_ERR, bus_to_string(j->bus), j->name, NULL,
                    "not bound: writing to %s did not return in %.3g s; abandoned: other devices go on, this one is "
                    "tried again when the write returns",

@@ -15,14 +15,23 @@
 /* The binding engine: moves one device to a driver and back, through sysfs, and says exactly
  * how that went. Does not log: the callers do, with the report. */
 
+typedef enum EngineWrites {
+        ENGINE_WRITES_WORKER,           /* through a worker thread that gives up after the timeout */
+        ENGINE_WRITES_INLINE,           /* on the calling thread, watched by someone else (the
+                                         * daemon's loop watches its device jobs: executor.h) */
+        ENGINE_WRITES_AUTO,             /* inline, with a watchdog thread that reports a hang and
+                                         * marks it (state.h); the worker once a write has hung */
+} EngineWrites;
+
 typedef struct EngineConfig {
         uint64_t write_timeout_usec;    /* a sysfs write that takes longer is abandoned */
         uint64_t verify_timeout_usec;   /* how long a probe may take to show; drivers_probe probes
                                          * synchronously, so this only covers odd drivers */
         bool load_modules;              /* load the target driver's module when needed */
-        bool inline_writes;             /* write on the calling thread (the daemon's device jobs,
-                                         * whose hangs the event loop watches: worker.h) */
+        EngineWrites writes;
         const char *kernel_release;     /* NULL: uname() */
+        write_hung_fn on_hung;          /* ENGINE_WRITES_AUTO: told of a write that hangs */
+        void *on_hung_userdata;
 } EngineConfig;
 
 #define ENGINE_CONFIG_DEFAULT                                   \
@@ -38,6 +47,8 @@ typedef struct Engine {
         Sysfs sysfs;
         int state_fd;           /* -EBADF: remember nothing */
         Worker *worker;         /* NULL: inline writes */
+        WriteWatch watch;       /* ENGINE_WRITES_AUTO: the calling thread's writes */
+        WriteWatchdog *watchdog;
         pthread_mutex_t lock;
         Modules *modules;       /* created on first use; NULL when module loading is off */
         Guard *guard;           /* read on first use: what the host needs (engine_guard()) */

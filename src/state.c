@@ -284,6 +284,22 @@ int state_save(int state_fd, Bus bus, const char *name, const DeviceRecord *rec)
         return 0;
 }
 
+bool state_write_ever_hung(int state_fd) {
+        return state_fd >= 0 && faccessat(state_fd, WRITE_HUNG_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+int state_mark_write_hung(int state_fd, const char *attr) {
+        _cleanup_close_ int fd = -EBADF;
+        char line[128];
+        int len;
+
+        fd = openat(state_fd, WRITE_HUNG_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                return -errno;
+        len = snprintf(line, sizeof line, "a write to %s did not return in time\n", attr ?: "sysfs");
+        return write(fd, line, (size_t) len) == len ? 0 : -EIO;
+}
+
 int state_load(int state_fd, Bus bus, const char *name, DeviceRecord *ret) {
         _cleanup_free_ char *text = NULL;
         _cleanup_close_ int dir_fd = -EBADF;

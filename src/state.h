@@ -24,6 +24,12 @@ int state_save(int state_fd, Bus bus, const char *name, const DeviceRecord *rec)
 /* -ENOENT when nothing is recorded. */
 int state_load(int state_fd, Bus bus, const char *name, DeviceRecord *ret);
 int state_remove(int state_fd, Bus bus, const char *name);
+/* A sysfs write has hung since boot (the file is under /run): the programs then write through a
+ * worker thread that can give up on a write, instead of inline. */
+#define WRITE_HUNG_FILE "write-hung"
+bool state_write_ever_hung(int state_fd);
+int state_mark_write_hung(int state_fd, const char *attr);
+
 /* Serialization, apart for tests. */
 char *device_record_format(const DeviceRecord *rec);
 int device_record_parse(const char *text, DeviceRecord *ret);

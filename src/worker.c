@@ -257,3 +257,76 @@ int worker_write(Worker *w, int dirfd, const char *attr, const char *value, uint
 unsigned worker_abandoned(const Worker *w) {
         return w ? w->abandoned : 0;
 }
+
+struct WriteWatchdog {
+        WriteWatch *watch;
+        uint64_t timeout_usec;
+        write_hung_fn fn;
+        void *userdata;
+        pthread_t tid;
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        bool quit;
+};
+
+static void *watchdog_main(void *p) {
+        WriteWatchdog *d = p;
+        uint64_t reported = 0;
+        struct timespec ts;
+
+        pthread_mutex_lock(&d->lock);
+        while (!d->quit) {
+                uint64_t since = atomic_load(&d->watch->since_usec);
+
+                if (since != 0 && since != reported && now_usec() - since > d->timeout_usec) {
+                        reported = since;
+                        pthread_mutex_unlock(&d->lock);
+                        d->fn(atomic_load(&d->watch->attr), d->userdata);
+                        pthread_mutex_lock(&d->lock);
+                        continue;
+                }
+                deadline(&ts, 100 * 1000);
+                (void) pthread_cond_timedwait(&d->cond, &d->lock, &ts);
+        }
+        pthread_mutex_unlock(&d->lock);
+        return NULL;
+}
+
+int write_watchdog_new(WriteWatch *w, uint64_t timeout_usec, write_hung_fn fn, void *userdata, WriteWatchdog **ret) {
+        pthread_condattr_t ca;
+        WriteWatchdog *d;
+        int r;
+
+        d = calloc(1, sizeof(WriteWatchdog));
+        if (!d)
+                return -ENOMEM;
+        *d = (WriteWatchdog) { .watch = w, .timeout_usec = timeout_usec, .fn = fn, .userdata = userdata };
+        pthread_mutex_init(&d->lock, NULL);
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&d->cond, &ca);
+        pthread_condattr_destroy(&ca);
+        r = pthread_create(&d->tid, NULL, watchdog_main, d);
+        if (r != 0) {
+                pthread_mutex_destroy(&d->lock);
+                pthread_cond_destroy(&d->cond);
+                free(d);
+                return -r;
+        }
+        *ret = d;
+        return 0;
+}
+
+WriteWatchdog *write_watchdog_free(WriteWatchdog *d) {
+        if (!d)
+                return NULL;
+        pthread_mutex_lock(&d->lock);
+        d->quit = true;
+        pthread_mutex_unlock(&d->lock);
+        pthread_cond_signal(&d->cond);
+        pthread_join(d->tid, NULL);
+        pthread_mutex_destroy(&d->lock);
+        pthread_cond_destroy(&d->cond);
+        free(d);
+        return NULL;
+}

@@ -31,5 +31,13 @@ typedef struct WriteWatch {
 /* The watch that this thread's inline writes update (NULL: none). */
 void write_watch_attach(WriteWatch *w);
 uint64_t now_usec(void);
+
+/* For a program that writes inline on its only thread: a thread that looks at @w every 100 ms
+ * and calls @fn once per write that has run longer than @timeout_usec (from that thread). The
+ * write itself cannot be given up: the caller learns of it, and can choose the worker next time. */
+typedef struct WriteWatchdog WriteWatchdog;
+typedef void (*write_hung_fn)(const char *attr, void *userdata);
+int write_watchdog_new(WriteWatch *w, uint64_t timeout_usec, write_hung_fn fn, void *userdata, WriteWatchdog **ret);
+WriteWatchdog *write_watchdog_free(WriteWatchdog *d);
 /* How many threads were abandoned so far. */
 unsigned worker_abandoned(const Worker *w);

@@ -8,12 +8,13 @@
 #   tests_test_x_CFLAGS = $(FAKE_KERNEL_CFLAGS)
 #   tests_test_x_LDADD = $(FAKE_KERNEL_LIBS)
 #   EXTRA_tests_test_x_DEPENDENCIES = $(FAKE_KERNEL_SHIM)
-EXTRA_DIST += tests/fake-kernel.mk tests/fake-kernel.c tests/fake-kernel.h tests/fk-shim.c tests/test-fake-kernel.c
+EXTRA_DIST += tests/fake-kernel.mk tests/fake-kernel.c tests/fake-kernel.h tests/fk-shim.c tests/test-fake-kernel.c \
+	tests/fk-daemon.c tests/fk-daemon.h
 
 if ENABLE_TESTS
 if HAVE_UMOCKDEV
 FAKE_KERNEL_SHIM = tests/fk-shim.so
-FAKE_KERNEL_SOURCES = tests/fake-kernel.c tests/fake-kernel.h
+FAKE_KERNEL_SOURCES = tests/fake-kernel.c tests/fake-kernel.h tests/fk-daemon.c tests/fk-daemon.h
 FAKE_KERNEL_CFLAGS = $(TEST_CFLAGS) -DFK_SHIM_PATH='"$(abs_top_builddir)/$(FAKE_KERNEL_SHIM)"'
 # The harness reads the project's bus table (src/bus.c): the buses, their VFIO drivers.
 FAKE_KERNEL_LIBS = $(CHECK_LIBS) $(LIBVPB) -ldl
@@ -46,6 +47,13 @@ tests_test_daemon_LDADD = $(FAKE_KERNEL_LIBS)
 EXTRA_tests_test_daemon_DEPENDENCIES = $(FAKE_KERNEL_SHIM) vfio-platform-bindd$(EXEEXT)
 
 # Every bus of the table, PCI keys and IOMMU groups, with the daemon and bindctl.
+check_PROGRAMS += tests/test-daemon-loop
+TESTS += tests/test-daemon-loop
+tests_test_daemon_loop_SOURCES = tests/test-daemon-loop.c tests/testutil.c tests/testutil.h $(FAKE_KERNEL_SOURCES)
+tests_test_daemon_loop_CFLAGS = $(FAKE_KERNEL_CFLAGS)
+tests_test_daemon_loop_LDADD = $(FAKE_KERNEL_LIBS)
+EXTRA_tests_test_daemon_loop_DEPENDENCIES = $(FAKE_KERNEL_SHIM) vfio-platform-bindd$(EXEEXT)
+
 check_PROGRAMS += tests/test-daemon-pci
 TESTS += tests/test-daemon-pci
 tests_test_daemon_pci_SOURCES = tests/test-daemon-pci.c tests/testutil.c tests/testutil.h $(FAKE_KERNEL_SOURCES)
@@ -54,4 +62,4 @@ tests_test_daemon_pci_LDADD = $(FAKE_KERNEL_LIBS)
 EXTRA_tests_test_daemon_pci_DEPENDENCIES = $(FAKE_KERNEL_SHIM) vfio-platform-bindd$(EXEEXT) vfio-platform-bindctl$(EXEEXT)
 endif
 endif
-EXTRA_DIST += tests/test-daemon.c tests/test-daemon-pci.c
+EXTRA_DIST += tests/test-daemon.c tests/test-daemon-pci.c tests/test-daemon-loop.c

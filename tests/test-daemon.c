@@ -15,10 +15,10 @@
 #include <unistd.h>
 
 #include "fake-kernel.h"
+#include "fk-daemon.h"
 #include "macro.h"
 #include "testutil.h"
 
-#define T 60000 /* the longest any wait may take (ms): generous for valgrind */
 
 #define DEV_A "a000000.virtio_mmio"    /* native virtio-mmio */
 #define DEV_B "a000200.virtio_mmio"    /* no native driver */
@@ -67,76 +67,22 @@ static void add_standard(FakeKernel *fk) {
         ck_assert_str_eq(fk_device_driver(fk, DEV_C), "vfio-platform");
 }
 
-static char *policy_path(FakeKernel *fk) {
-        char *p;
+#define T FKD_T
+#define write_policy fkd_write_policy
+#define stop_daemon fkd_stop
+#define assert_on fkd_assert_on
+#define wait_on fkd_wait_on
 
-        ck_assert_int_ge(asprintf(&p, "%s/test.conf", fk_root(fk)), 0);
-        return p;
-}
-
-static void write_policy(FakeKernel *fk, const char *text) {
-        _cleanup_free_ char *tmp = NULL, *path = policy_path(fk);
-
-        /* Atomically: a reload must never see half a file. */
-        tu_write(fk_root(fk), "test.conf.tmp", text);
-        ck_assert_int_ge(asprintf(&tmp, "%s.tmp", path), 0);
-        ck_assert_int_eq(rename(tmp, path), 0);
-}
-
-/* The daemon, under $VALGRIND when the suite runs under valgrind. */
 static pid_t start_daemon_args(FakeKernel *fk, const char *extra) {
-        _cleanup_free_ char *root = NULL, *policy = NULL, *bin = NULL;
-        const char *argv[16];
-        const char *vg = getenv("VALGRIND");
-        size_t n = 0;
-        pid_t pid;
-
-        ck_assert_int_ge(asprintf(&root, "--root=%s", fk_root(fk)), 0);
-        ck_assert_int_ge(asprintf(&policy, "--policy=%s/test.conf", fk_root(fk)), 0);
-        ck_assert_int_ge(asprintf(&bin, "%s/vfio-platform-bindd", getenv("top_builddir") ?: "."), 0);
-        if (vg && *vg)
-                argv[n++] = vg;
-        argv[n++] = bin;
-        argv[n++] = root;
-        argv[n++] = policy;
-        argv[n++] = "--no-load-modules";
-        argv[n++] = "--write-timeout=2";
-        argv[n++] = "--log-level=debug";
-        if (extra)
-                argv[n++] = extra;
-        argv[n] = NULL;
-        pid = fk_spawn(fk, argv, NULL, 0);
-        ck_assert_int_gt(pid, 0);
-        ck_assert_msg(fk_wait_notify(fk, "READY=1", T), "no READY=1; output:\n%s", fk_output(fk, pid));
-        return pid;
+        return fkd_start(fk, (const char *const[]) { extra, NULL }, NULL);
 }
 
 static pid_t start_daemon(FakeKernel *fk) {
         return start_daemon_args(fk, NULL);
 }
 
-/* SIGTERM: a clean exit, status 0 (under valgrind: no error, no definite leak). */
-static void stop_daemon(FakeKernel *fk, pid_t pid) {
-        int status = fk_stop(fk, pid, T);
-
-        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status %d; output:\n%s", status,
-                      fk_output(fk, pid));
-}
-
-static void assert_on(FakeKernel *fk, const char *dev, const char *driver, const char *override) {
-        ck_assert_msg(streq_ptr(fk_device_driver(fk, dev), driver), "%s: driver %s, expected %s", dev,
-                      strna(fk_device_driver(fk, dev)), strna(driver));
-        ck_assert_msg(streq_ptr(fk_device_override(fk, dev), override), "%s: override %s, expected %s", dev,
-                      strna(fk_device_override(fk, dev)), strna(override));
-}
-
-static void wait_on(FakeKernel *fk, const char *dev, const char *driver) {
-        ck_assert_msg(fk_wait_driver(fk, dev, driver, T) == 1, "%s: driver %s, expected %s", dev,
-                      strna(fk_device_driver(fk, dev)), strna(driver));
-}
-
 static void wait_output(FakeKernel *fk, pid_t pid, const char *needle) {
-        ck_assert_msg(fk_wait_output(fk, pid, needle, T) == 1, "no \"%s\" in:\n%s", needle, fk_output(fk, pid));
+        fkd_wait_output(fk, pid, needle);
 }
 
 START_TEST(test_coldplug) {

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "fk-daemon.h"
+#include "macro.h"
+
+void fkd_write_policy(FakeKernel *fk, const char *text) {
+        _cleanup_free_ char *tmp = NULL, *path = NULL;
+
+        FILE *f;
+
+        ck_assert_int_ge(asprintf(&path, "%s/test.conf", fk_root(fk)), 0);
+        ck_assert_int_ge(asprintf(&tmp, "%s.tmp", path), 0);
+        f = fopen(tmp, "we");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_int_eq(fputs(text, f) < 0, 0);
+        ck_assert_int_eq(fclose(f), 0);
+        ck_assert_int_eq(rename(tmp, path), 0);
+}
+
+pid_t fkd_spawn(FakeKernel *fk, const char *const *extra, const char *const *env) {
+        _cleanup_free_ char *root = NULL, *policy = NULL, *bin = NULL;
+        const char *argv[32];
+        const char *vg = getenv("VALGRIND");
+        bool timeout = false;
+        size_t n = 0;
+        pid_t pid;
+
+        ck_assert_int_ge(asprintf(&root, "--root=%s", fk_root(fk)), 0);
+        ck_assert_int_ge(asprintf(&policy, "--policy=%s/test.conf", fk_root(fk)), 0);
+        ck_assert_int_ge(asprintf(&bin, "%s/vfio-platform-bindd", getenv("top_builddir") ?: "."), 0);
+        if (vg && *vg)
+                argv[n++] = vg;
+        argv[n++] = bin;
+        argv[n++] = root;
+        argv[n++] = policy;
+        argv[n++] = "--no-load-modules";
+        argv[n++] = "--log-level=debug";
+        for (; extra && *extra && n < ELEMENTSOF(argv) - 2; extra++) {
+                timeout |= strncmp(*extra, "--write-timeout=", 16) == 0;
+                argv[n++] = *extra;
+        }
+        if (!timeout)
+                argv[n++] = "--write-timeout=2";
+        argv[n] = NULL;
+        pid = fk_spawn(fk, argv, env, 0);
+        ck_assert_int_gt(pid, 0);
+        return pid;
+}
+
+pid_t fkd_start(FakeKernel *fk, const char *const *extra, const char *const *env) {
+        pid_t pid = fkd_spawn(fk, extra, env);
+
+        ck_assert_msg(fk_wait_notify(fk, "READY=1", FKD_T), "no READY=1; output:\n%s", fk_output(fk, pid));
+        return pid;
+}
+
+void fkd_stop(FakeKernel *fk, pid_t pid) {
+        int status = fk_stop(fk, pid, FKD_T);
+
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status %d; output:\n%s", status,
+                      fk_output(fk, pid));
+}
+
+void fkd_assert_on(FakeKernel *fk, const char *dev, const char *driver, const char *override) {
+        ck_assert_msg(streq_ptr(fk_device_driver(fk, dev), driver), "%s: driver %s, expected %s", dev,
+                      strna(fk_device_driver(fk, dev)), strna(driver));
+        ck_assert_msg(streq_ptr(fk_device_override(fk, dev), override), "%s: override %s, expected %s", dev,
+                      strna(fk_device_override(fk, dev)), strna(override));
+}
+
+void fkd_wait_on(FakeKernel *fk, const char *dev, const char *driver) {
+        ck_assert_msg(fk_wait_driver(fk, dev, driver, FKD_T) == 1, "%s: driver %s, expected %s", dev,
+                      strna(fk_device_driver(fk, dev)), strna(driver));
+}
+
+void fkd_wait_output(FakeKernel *fk, pid_t pid, const char *needle) {
+        ck_assert_msg(fk_wait_output(fk, pid, needle, FKD_T) == 1, "no \"%s\" in:\n%s", needle, fk_output(fk, pid));
+}
+
+unsigned fkd_count_output(FakeKernel *fk, pid_t pid, const char *needle) {
+        unsigned n = 0;
+
+        for (const char *p = fk_output(fk, pid); (p = strstr(p, needle)); p += strlen(needle))
+                n++;
+        return n;
+}
