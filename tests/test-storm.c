@@ -419,15 +419,16 @@ static void arm_fault(Storm *s) {
 }
 
 /* A device whose armed FK_VANISH fired is gone: the model follows. */
-static void note_vanished(Storm *s) {
-        for (unsigned i = 0; i < N_DEVICES; i++) {
-                Device *d = &s->dev[i];
-
-                if (d->vanish_armed && d->present && !fk_device_exists(s->fk, d->name)) {
-                        d->present = false;
-                        s->vanished++;
-                }
+static void note_vanished_one(Storm *s, Device *d) {
+        if (d->vanish_armed && d->present && !fk_device_exists(s->fk, d->name)) {
+                d->present = false;
+                s->vanished++;
         }
+}
+
+static void note_vanished(Storm *s) {
+        for (unsigned i = 0; i < N_DEVICES; i++)
+                note_vanished_one(s, &s->dev[i]);
 }
 
 static void clear_faults(Storm *s) {
@@ -444,6 +445,9 @@ static unsigned churn_op(Storm *s) {
         Device *d = &s->dev[rnd_below(s, N_DEVICES)];
         unsigned p = rnd_below(s, 100), n;
 
+        /* The daemon's jobs run on several threads: a vanish may fire in any request the harness
+         * serves, not only in serve(). */
+        note_vanished_one(s, d);
         if (!d->present)
                 return op_add(s, d);
         if (p < 30)
