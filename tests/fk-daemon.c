@@ -3,17 +3,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "fk-daemon.h"
 #include "macro.h"
 
-void fkd_write_policy(FakeKernel *fk, const char *text) {
-        _cleanup_free_ char *tmp = NULL, *path = NULL;
+#define POLICY_DIR "etc/vfio-platform-bind.d"
 
+void fkd_write_policy(FakeKernel *fk, const char *text) {
+        _cleanup_free_ char *tmp = NULL, *path = NULL, *dir = NULL;
         FILE *f;
 
-        ck_assert_int_ge(asprintf(&path, "%s/test.conf", fk_root(fk)), 0);
+        ck_assert_int_ge(asprintf(&dir, "%s/etc", fk_root(fk)), 0);
+        (void) mkdir(dir, 0755);
+        free(dir);
+        ck_assert_int_ge(asprintf(&dir, "%s/" POLICY_DIR, fk_root(fk)), 0);
+        (void) mkdir(dir, 0755);
+        ck_assert_int_ge(asprintf(&path, "%s/test.conf", dir), 0);
         ck_assert_int_ge(asprintf(&tmp, "%s.tmp", path), 0);
         f = fopen(tmp, "we");
         ck_assert_ptr_nonnull(f);
@@ -31,7 +38,7 @@ pid_t fkd_spawn(FakeKernel *fk, const char *const *extra, const char *const *env
         pid_t pid;
 
         ck_assert_int_ge(asprintf(&root, "--root=%s", fk_root(fk)), 0);
-        ck_assert_int_ge(asprintf(&policy, "--policy=%s/test.conf", fk_root(fk)), 0);
+        ck_assert_int_ge(asprintf(&policy, "--policy=%s/" POLICY_DIR "/test.conf", fk_root(fk)), 0);
         ck_assert_int_ge(asprintf(&bin, "%s/vfio-platform-bindd", getenv("top_builddir") ?: "."), 0);
         if (vg && *vg)
                 argv[n++] = vg;
@@ -80,6 +87,34 @@ void fkd_wait_on(FakeKernel *fk, const char *dev, const char *driver) {
 
 void fkd_wait_output(FakeKernel *fk, pid_t pid, const char *needle) {
         ck_assert_msg(fk_wait_output(fk, pid, needle, FKD_T) == 1, "no \"%s\" in:\n%s", needle, fk_output(fk, pid));
+}
+
+pid_t fkd_spawn_tool(FakeKernel *fk, const char *prog, const char *const *args) {
+        _cleanup_free_ char *root = NULL, *bin = NULL;
+        const char *argv[32];
+        size_t n = 0;
+        pid_t pid;
+
+        ck_assert_int_ge(asprintf(&root, "--root=%s", fk_root(fk)), 0);
+        ck_assert_int_ge(asprintf(&bin, "%s/%s", getenv("top_builddir") ?: ".", prog), 0);
+        argv[n++] = bin;
+        argv[n++] = root;
+        for (; *args && n < ELEMENTSOF(argv) - 1; args++)
+                argv[n++] = *args;
+        argv[n] = NULL;
+        pid = fk_spawn(fk, argv, NULL, FK_SPAWN_MAY_EXIT);
+        ck_assert_int_gt(pid, 0);
+        return pid;
+}
+
+int fkd_run_tool(FakeKernel *fk, const char *prog, const char *const *args, pid_t *ret_pid) {
+        pid_t pid = fkd_spawn_tool(fk, prog, args);
+        int status = 0;
+
+        ck_assert_int_eq(fk_wait_exit(fk, pid, FKD_T, &status, NULL), 1);
+        if (ret_pid)
+                *ret_pid = pid;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 unsigned fkd_count_output(FakeKernel *fk, pid_t pid, const char *needle) {

@@ -260,15 +260,7 @@ START_TEST(test_reload_during_coldplug) {
 END_TEST
 
 static pid_t spawn_bindctl(FakeKernel *fk, const char *timeout) {
-        _cleanup_free_ char *root = NULL, *bin = NULL;
-        pid_t pid;
-
-        ck_assert_int_ge(asprintf(&root, "--root=%s", fk_root(fk)), 0);
-        ck_assert_int_ge(asprintf(&bin, "%s/vfio-platform-bindctl", getenv("top_builddir") ?: "."), 0);
-        pid = fk_spawn(fk, (const char *const[]) { bin, root, "--no-load-modules", timeout, "apply", NULL }, NULL,
-                       FK_SPAWN_MAY_EXIT);
-        ck_assert_int_gt(pid, 0);
-        return pid;
+        return fkd_spawn_tool(fk, "vfio-platform-bindctl", (const char *const[]) { "--no-load-modules", timeout, "apply", NULL });
 }
 
 /* vfio-platform-bindctl writes inline while no write has hung since boot: a hang is reported and
@@ -283,8 +275,7 @@ START_TEST(test_cli_hung_write) {
         add_devices(fk, 0, 2);
         dev_name(0, a, sizeof a);
         dev_name(1, b, sizeof b);
-        tu_mkdir_p(fk_root(fk), "etc/vfio-platform-bind.d");
-        tu_write(fk_root(fk), "etc/vfio-platform-bind.d/test.conf", "[virtio]\ncompatible = virtio,mmio\n");
+        fkd_write_policy(fk, "[virtio]\ncompatible = virtio,mmio\n");
         ck_assert_int_ge(asprintf(&mark, "%s/run/vfio-platform-bindd/write-hung", fk_root(fk)), 0);
 
         fk_fault(fk, a, FK_UNBIND, FK_HANG, 1);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "fake-kernel.h"
+#include "fk-daemon.h"
 #include "macro.h"
 #include "testutil.h"
 
@@ -32,7 +33,6 @@
 #define NEW_0 "0000:00:08.0"  /* never probed: its group appears at its first probe */
 #define NEW_1 "0000:00:08.1"  /* its sibling on a host driver */
 
-#define POLICY_DIR "etc/vfio-platform-bind.d"
 
 static const char *const no_keys[] = { NULL };
 
@@ -79,68 +79,23 @@ static FakeKernel *new_fk(void) {
         return fk;
 }
 
-static char *policy_path(FakeKernel *fk) {
-        char *p;
-
-        ck_assert_int_ge(asprintf(&p, "%s/" POLICY_DIR "/test.conf", fk_root(fk)), 0);
-        return p;
-}
-
-/* Where both the daemon (--policy=) and bindctl (its policy directories under --root) read it. */
-static void write_policy(FakeKernel *fk, const char *text) {
-        _cleanup_free_ char *dir = NULL, *tmp = NULL, *path = policy_path(fk);
-
-        ck_assert_int_ge(asprintf(&dir, "%s/etc", fk_root(fk)), 0);
-        (void) mkdir(dir, 0755);
-        free(dir);
-        ck_assert_int_ge(asprintf(&dir, "%s/" POLICY_DIR, fk_root(fk)), 0);
-        (void) mkdir(dir, 0755);
-        tu_write(dir, "test.conf.tmp", text);
-        ck_assert_int_ge(asprintf(&tmp, "%s.tmp", path), 0);
-        ck_assert_int_eq(rename(tmp, path), 0);
-}
+#define write_policy fkd_write_policy
 
 static const char *builddir(void) {
         return getenv("top_builddir") ?: ".";
 }
 
-/* The daemon, under $VALGRIND when the suite runs under valgrind; waits for READY=1 when asked. */
 static pid_t spawn_daemon(FakeKernel *fk, bool wait_ready) {
-        _cleanup_free_ char *root = NULL, *policy = NULL, *bin = NULL;
-        const char *argv[16];
-        const char *vg = getenv("VALGRIND");
-        size_t n = 0;
-        pid_t pid;
+        const char *const args[] = { "--write-timeout=5", NULL };
 
-        ck_assert_int_ge(asprintf(&root, "--root=%s", fk_root(fk)), 0);
-        ck_assert_int_ge(asprintf(&policy, "--policy=%s/" POLICY_DIR "/test.conf", fk_root(fk)), 0);
-        ck_assert_int_ge(asprintf(&bin, "%s/vfio-platform-bindd", builddir()), 0);
-        if (vg && *vg)
-                argv[n++] = vg;
-        argv[n++] = bin;
-        argv[n++] = root;
-        argv[n++] = policy;
-        argv[n++] = "--no-load-modules";
-        argv[n++] = "--write-timeout=5";
-        argv[n++] = "--log-level=debug";
-        argv[n] = NULL;
-        pid = fk_spawn(fk, argv, NULL, 0);
-        ck_assert_int_gt(pid, 0);
-        if (wait_ready)
-                ck_assert_msg(fk_wait_notify(fk, "READY=1", T), "no READY=1; output:\n%s", fk_output(fk, pid));
-        return pid;
+        return wait_ready ? fkd_start(fk, args, NULL) : fkd_spawn(fk, args, NULL);
 }
 
 static pid_t start_daemon(FakeKernel *fk) {
         return spawn_daemon(fk, true);
 }
 
-static void stop_daemon(FakeKernel *fk, pid_t pid) {
-        int status = fk_stop(fk, pid, T);
-
-        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status %d; output:\n%s", status,
-                      fk_output(fk, pid));
-}
+#define stop_daemon fkd_stop
 
 static void reload(FakeKernel *fk, pid_t pid, const char *policy) {
         write_policy(fk, policy);

@@ -231,7 +231,7 @@ START_TEST(test_broken_reload) {
         write_policy(fk, "[a]\ndevice = " DEV_A "\nfrobnicate = yes\n");
         ck_assert_int_eq(fk_kill(fk, pid, SIGHUP), 0);
         ck_assert_ptr_nonnull(fk_wait_notify(fk, "READY=1", T));
-        ck_assert_int_ge(asprintf(&expected, "%s/test.conf:3: unknown key 'frobnicate'", fk_root(fk)), 0);
+        ck_assert_int_ge(asprintf(&expected, "%s/etc/vfio-platform-bind.d/test.conf:3: unknown key 'frobnicate'", fk_root(fk)), 0);
         wait_output(fk, pid, expected);
         wait_output(fk, pid, "Keeping the previous policy.");
         assert_on(fk, DEV_A, "vfio-platform", "vfio-platform");
@@ -253,13 +253,13 @@ START_TEST(test_broken_start) {
 
         write_policy(fk, "[a]\ndevice = x\naction = bnid\n");
         ck_assert_int_ge(asprintf(&root, "--root=%s", fk_root(fk)), 0);
-        ck_assert_int_ge(asprintf(&policy, "--policy=%s/test.conf", fk_root(fk)), 0);
+        ck_assert_int_ge(asprintf(&policy, "--policy=%s/etc/vfio-platform-bind.d/test.conf", fk_root(fk)), 0);
         ck_assert_int_ge(asprintf(&bin, "%s/vfio-platform-bindd", getenv("top_builddir") ?: "."), 0);
         pid = fk_spawn(fk, (const char *const[]) { bin, root, policy, "--no-load-modules", NULL }, NULL,
                        FK_SPAWN_MAY_EXIT);
         ck_assert_int_eq(fk_wait_exit(fk, pid, T, &status, NULL), 1);
         ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1);
-        ck_assert_int_ge(asprintf(&expected, "%s/test.conf:3: unknown action 'bnid'", fk_root(fk)), 0);
+        ck_assert_int_ge(asprintf(&expected, "%s/etc/vfio-platform-bind.d/test.conf:3: unknown action 'bnid'", fk_root(fk)), 0);
         ck_assert_ptr_nonnull(strstr(fk_output(fk, pid), expected));
         fk_free(fk);
 }
@@ -537,26 +537,7 @@ END_TEST
 
 /* One daemon per root (issue 13): a second one exits 1 naming the first's PID, and bindctl's
  * writing verbs are refused while the daemon runs; once it is gone, the lock is free again. */
-static int run_tool(FakeKernel *fk, const char *prog, const char *const *args, pid_t *ret_pid) {
-        _cleanup_free_ char *root = NULL, *bin = NULL;
-        const char *argv[16];
-        size_t n = 0;
-        int status = 0;
-        pid_t pid;
-
-        ck_assert_int_ge(asprintf(&root, "--root=%s", fk_root(fk)), 0);
-        ck_assert_int_ge(asprintf(&bin, "%s/%s", getenv("top_builddir") ?: ".", prog), 0);
-        argv[n++] = bin;
-        argv[n++] = root;
-        for (; *args && n < ELEMENTSOF(argv) - 1; args++)
-                argv[n++] = *args;
-        argv[n] = NULL;
-        pid = fk_spawn(fk, argv, NULL, FK_SPAWN_MAY_EXIT);
-        ck_assert_int_gt(pid, 0);
-        ck_assert_int_eq(fk_wait_exit(fk, pid, T, &status, NULL), 1);
-        *ret_pid = pid;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
+#define run_tool fkd_run_tool
 
 START_TEST(test_second_instance) {
         FakeKernel *fk = new_fk();
@@ -568,7 +549,7 @@ START_TEST(test_second_instance) {
         pid = start_daemon(fk);
         wait_on(fk, DEV_A, "vfio-platform");
 
-        ck_assert_int_ge(asprintf(&policy, "--policy=%s/test.conf", fk_root(fk)), 0);
+        ck_assert_int_ge(asprintf(&policy, "--policy=%s/etc/vfio-platform-bind.d/test.conf", fk_root(fk)), 0);
         ck_assert_int_eq(run_tool(fk, "vfio-platform-bindd", (const char *const[]) { policy, "--no-load-modules", NULL },
                                   &second), 1);
         ck_assert_int_ge(asprintf(&needle, "vfio-platform-bindd (PID %ld) holds /run/vfio-platform-bindd/lock",

@@ -18,6 +18,7 @@
 
 #include "cdi-check.h"
 #include "fake-kernel.h"
+#include "fk-daemon.h"
 #include "macro.h"
 #include "strv.h"
 #include "testutil.h"
@@ -56,47 +57,11 @@ static void add(FakeKernel *fk, const char *name, const char *native) {
         tu_write(fk_root(fk), rel, path);
 }
 
-static void write_policy(FakeKernel *fk, const char *text) {
-        char from[PATH_MAX], to[PATH_MAX];
-
-        tu_write(fk_root(fk), "test.conf.tmp", text);
-        snprintf(from, sizeof from, "%s/test.conf.tmp", fk_root(fk));
-        snprintf(to, sizeof to, "%s/test.conf", fk_root(fk));
-        ck_assert_int_eq(rename(from, to), 0);
-}
+#define write_policy fkd_write_policy
+#define stop_daemon fkd_stop
 
 static pid_t start_daemon(FakeKernel *fk, const char *extra) {
-        _cleanup_free_ char *root = NULL, *policy = NULL, *bin = NULL;
-        const char *vg = getenv("VALGRIND");
-        const char *argv[16];
-        size_t n = 0;
-        pid_t pid;
-
-        ck_assert_int_ge(asprintf(&root, "--root=%s", fk_root(fk)), 0);
-        ck_assert_int_ge(asprintf(&policy, "--policy=%s/test.conf", fk_root(fk)), 0);
-        ck_assert_int_ge(asprintf(&bin, "%s/vfio-platform-bindd", getenv("top_builddir") ?: "."), 0);
-        if (vg && *vg)
-                argv[n++] = vg;
-        argv[n++] = bin;
-        argv[n++] = root;
-        argv[n++] = policy;
-        argv[n++] = "--no-load-modules";
-        argv[n++] = "--metrics-dir=/metrics";
-        argv[n++] = "--log-level=debug";
-        if (extra)
-                argv[n++] = extra;
-        argv[n] = NULL;
-        pid = fk_spawn(fk, argv, NULL, 0);
-        ck_assert_int_gt(pid, 0);
-        ck_assert_msg(fk_wait_notify(fk, "READY=1", T), "no READY=1; output:\n%s", fk_output(fk, pid));
-        return pid;
-}
-
-static void stop_daemon(FakeKernel *fk, pid_t pid) {
-        int status = fk_stop(fk, pid, T);
-
-        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status %d; output:\n%s", status,
-                      fk_output(fk, pid));
+        return fkd_start(fk, (const char *const[]) { "--metrics-dir=/metrics", extra, NULL }, NULL);
 }
 
 static void reload(FakeKernel *fk, pid_t pid, const char *policy) {
