@@ -186,7 +186,8 @@ void manager_notify_status(Manager *m, const char *state) {
         if (x.stuck > 0)
                 snprintf(status + strlen(status), sizeof status - strlen(status), ", %u write%s stuck in the kernel%s",
                          x.stuck, x.stuck == 1 ? "" : "s",
-                         x.bound_hit ? " (no threads left: binding waits for them)" : "");
+                         !x.bound_hit ? "" : x.active == 0 ? " (no threads left: binding waits for them)" :
+                                                             " (no more threads are started)");
         if (!state && streq(status, m->last_status))
                 return;
         snprintf(m->last_status, sizeof m->last_status, "%s", status);

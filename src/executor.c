@@ -153,8 +153,6 @@ out:
 
 /* With @ex->lock held (or before any lane exists). */
 static int lane_start(Executor *ex) {
-        pthread_attr_t attr;
-        pthread_t tid;
         Lane *l;
         int r;
 
@@ -164,14 +162,10 @@ static int lane_start(Executor *ex) {
         l->ex = ex;
         /* Detached: an abandoned lane may never come back to be joined. A device job needs
          * little stack, libkmod's module loading included. */
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        pthread_attr_setstacksize(&attr, 512 * 1024);
-        r = pthread_create(&tid, &attr, lane_main, l);
-        pthread_attr_destroy(&attr);
-        if (r != 0) {
+        r = thread_spawn(lane_main, l, 512 * 1024, true, NULL);
+        if (r < 0) {
                 free(l);
-                return -r;
+                return r;
         }
         l->next = ex->lanes;
         ex->lanes = l;
@@ -336,8 +330,9 @@ void executor_check_stalls(Executor *ex, uint64_t timeout_usec,
                 ex->abandoned++;
                 stalls[n++] = (Stall) { l->job, atomic_load(&l->watch.attr) };
         }
-        /* Replace them, as long as the stuck threads stay within their bound. */
-        while (ex->active < ex->want && ex->stuck < ex->max_abandoned && !ex->quit && lane_start(ex) >= 0)
+        /* Replace them, as long as the threads that may get stuck stay within the bound: every
+         * active lane may be the next. */
+        while (ex->active < ex->want && ex->active + ex->stuck < ex->max_abandoned && !ex->quit && lane_start(ex) >= 0)
                 ;
         pthread_mutex_unlock(&ex->lock);
         for (size_t i = 0; i < n; i++)
@@ -351,7 +346,8 @@ void executor_stats(Executor *ex, ExecutorStats *ret) {
                 .running = ex->running,
                 .stuck = ex->stuck,
                 .abandoned = ex->abandoned,
-                .bound_hit = ex->stuck >= ex->max_abandoned && ex->active < ex->want,
+                .active = ex->active,
+                .bound_hit = ex->stuck > 0 && ex->active < ex->want && ex->active + ex->stuck >= ex->max_abandoned,
         };
         pthread_mutex_unlock(&ex->lock);
 }

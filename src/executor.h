@@ -8,8 +8,8 @@
 /* Runs jobs on a few threads ("lanes") so that the caller's event loop never waits: a job is
  * queued, a lane runs it, and the finished job is handed back through an eventfd that the loop
  * watches. Each lane's writes are inline and watched (worker.h): a lane whose write has not
- * returned in time is abandoned by executor_check_stalls() and replaced, up to a bound of
- * abandoned threads; the abandoned lane still finishes its job if the write ever returns, hands
+ * returned in time is abandoned by executor_check_stalls() and replaced while the stuck and
+ * active lanes together stay within a bound (so no more threads than that can ever be stuck); the abandoned lane still finishes its job if the write ever returns, hands
  * it back late, and then rejoins the pool (or exits when the pool is full).
  *
  * Jobs of one serial class (> 0) run one at a time; class 0 runs in parallel. The executor never
@@ -42,9 +42,11 @@ void executor_check_stalls(Executor *ex, uint64_t timeout_usec,
 typedef struct ExecutorStats {
         size_t queued;
         size_t running;         /* on lanes that are not abandoned */
+        unsigned active;        /* lanes that take jobs */
         unsigned stuck;         /* abandoned lanes still blocked */
         unsigned abandoned;     /* lanes abandoned so far */
-        bool bound_hit;         /* as many lanes are stuck as may be: stalls are no longer replaced */
+        bool bound_hit;         /* stuck lanes are no longer all replaced: with the active ones, they
+                                 * reach the bound of threads that may be stuck */
 } ExecutorStats;
 
 void executor_stats(Executor *ex, ExecutorStats *ret);

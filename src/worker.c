@@ -92,9 +92,35 @@ static void *thread_main(void *p) {
         return NULL;
 }
 
-static int thread_start(Worker *w) {
+static void cond_init_monotonic(pthread_cond_t *c) {
         pthread_condattr_t ca;
+
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(c, &ca);
+        pthread_condattr_destroy(&ca);
+}
+
+int thread_spawn(void *(*fn)(void *), void *arg, size_t stack_size, bool detached, pthread_t *ret) {
         pthread_attr_t attr;
+        pthread_t tid;
+        int r;
+
+        pthread_attr_init(&attr);
+        if (stack_size > 0)
+                pthread_attr_setstacksize(&attr, stack_size);
+        if (detached)
+                pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        r = pthread_create(&tid, &attr, fn, arg);
+        pthread_attr_destroy(&attr);
+        if (r != 0)
+                return -r;
+        if (ret)
+                *ret = tid;
+        return 0;
+}
+
+static int thread_start(Worker *w) {
         Thread *t;
         int r;
 
@@ -102,22 +128,16 @@ static int thread_start(Worker *w) {
         if (!t)
                 return -ENOMEM;
         pthread_mutex_init(&t->lock, NULL);
-        pthread_condattr_init(&ca);
-        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-        pthread_cond_init(&t->cond, &ca);
-        pthread_condattr_destroy(&ca);
+        cond_init_monotonic(&t->cond);
         t->refs = 2;
 
         /* Small stacks: a worker only opens and writes one file. */
-        pthread_attr_init(&attr);
-        pthread_attr_setstacksize(&attr, 64 * 1024);
-        r = pthread_create(&w->tid, &attr, thread_main, t);
-        pthread_attr_destroy(&attr);
-        if (r != 0) {
+        r = thread_spawn(thread_main, t, 64 * 1024, false, &w->tid);
+        if (r < 0) {
                 pthread_mutex_destroy(&t->lock);
                 pthread_cond_destroy(&t->cond);
                 free(t);
-                return -r;
+                return r;
         }
         w->thread = t;
         return 0;
@@ -293,7 +313,6 @@ static void *watchdog_main(void *p) {
 }
 
 int write_watchdog_new(WriteWatch *w, uint64_t timeout_usec, write_hung_fn fn, void *userdata, WriteWatchdog **ret) {
-        pthread_condattr_t ca;
         WriteWatchdog *d;
         int r;
 
@@ -302,16 +321,13 @@ int write_watchdog_new(WriteWatch *w, uint64_t timeout_usec, write_hung_fn fn, v
                 return -ENOMEM;
         *d = (WriteWatchdog) { .watch = w, .timeout_usec = timeout_usec, .fn = fn, .userdata = userdata };
         pthread_mutex_init(&d->lock, NULL);
-        pthread_condattr_init(&ca);
-        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-        pthread_cond_init(&d->cond, &ca);
-        pthread_condattr_destroy(&ca);
-        r = pthread_create(&d->tid, NULL, watchdog_main, d);
-        if (r != 0) {
+        cond_init_monotonic(&d->cond);
+        r = thread_spawn(watchdog_main, d, 64 * 1024, false, &d->tid);
+        if (r < 0) {
                 pthread_mutex_destroy(&d->lock);
                 pthread_cond_destroy(&d->cond);
                 free(d);
-                return -r;
+                return r;
         }
         *ret = d;
         return 0;

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Sysfs writes that can block: an unbind whose driver's remove() hangs, a probe that never
@@ -10,6 +13,9 @@
  * alone) and a fresh thread takes the next job, so one stuck device never freezes the rest. */
 
 typedef struct Worker Worker;
+
+/* pthread_create() with a stack size (0: the default) and detached or not; negative errno. */
+int thread_spawn(void *(*fn)(void *), void *arg, size_t stack_size, bool detached, pthread_t *ret);
 
 int worker_new(Worker **ret);
 /* Threads still blocked are not joined: they may never come back. */

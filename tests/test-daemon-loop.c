@@ -52,6 +52,15 @@ static void add_devices(FakeKernel *fk, unsigned from, unsigned n) {
         }
 }
 
+static void hang_unbinds(FakeKernel *fk, unsigned from, unsigned n) {
+        for (unsigned i = from; i < from + n; i++) {
+                char name[64];
+
+                dev_name(i, name, sizeof name);
+                fk_fault(fk, name, FK_UNBIND, FK_HANG, 1);
+        }
+}
+
 static unsigned count_on(FakeKernel *fk, unsigned from, unsigned n, const char *driver) {
         unsigned c = 0;
 
@@ -129,12 +138,7 @@ START_TEST(test_hung_writes_others_go_on) {
         pid_t pid;
 
         add_devices(fk, 0, 3);
-        for (unsigned i = 0; i < 3; i++) {
-                char name[64];
-
-                dev_name(i, name, sizeof name);
-                fk_fault(fk, name, FK_UNBIND, FK_HANG, 1);
-        }
+        hang_unbinds(fk, 0, 3);
         fkd_write_policy(fk, "[virtio]\ncompatible = virtio,mmio\n");
         pid = fkd_spawn(fk, args, env);
         while (fk_hung(fk) < 3)
@@ -206,12 +210,7 @@ START_TEST(test_abandoned_bound) {
         pid_t pid;
 
         add_devices(fk, 0, 13);
-        for (unsigned i = 0; i < 12; i++) {
-                char name[64];
-
-                dev_name(i, name, sizeof name);
-                fk_fault(fk, name, FK_UNBIND, FK_HANG, 1);
-        }
+        hang_unbinds(fk, 0, 12);
         fkd_write_policy(fk, "[virtio]\ncompatible = virtio,mmio\n");
         pid = fkd_spawn(fk, (const char *const[]) { "--write-timeout=0.3", NULL }, NULL);
         ck_assert_msg(fk_wait(fk, status_has, (void *) "8 writes stuck in the kernel (no threads left", T) == 1,
