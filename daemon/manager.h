@@ -55,7 +55,7 @@ typedef struct Manager {
         IndexMap *by_key;
         unsigned counts[_STATE_MAX];
         unsigned coldplugs;     /* how many walks over every device so far */
-        char last_status[160];
+        char last_status[224];
 } Manager;
 
 int manager_new(const Root *root, const EngineConfig *config, bool keep_on_reload, char **policy_files,

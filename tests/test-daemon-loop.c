@@ -196,6 +196,27 @@ START_TEST(test_hung_device_once) {
 }
 END_TEST
 
+/* SIGTERM while a write hangs: the daemon does not wait for it. */
+START_TEST(test_sigterm_while_hung) {
+        FakeKernel *fk = new_fk();
+        Range one = { 1, 1, "vfio-platform" };
+        int status;
+        pid_t pid;
+
+        add_devices(fk, 0, 2);
+        hang_unbinds(fk, 0, 1);
+        fkd_write_policy(fk, "[virtio]\ncompatible = virtio,mmio\n");
+        pid = fkd_spawn(fk, (const char *const[]) { "--write-timeout=600", NULL }, NULL);
+        ck_assert_int_eq(fk_wait(fk, range_on, &one, T), 1);
+        while (fk_hung(fk) < 1)
+                ck_assert_int_eq(fk_wait(fk, NULL, NULL, 50), 0);
+        ck_assert_int_eq(fk_kill(fk, pid, SIGTERM), 0);
+        ck_assert_msg(fk_wait_exit(fk, pid, T, &status, NULL) == 1, "no exit:\n%s", fk_output(fk, pid));
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status %d:\n%s", status, fk_output(fk, pid));
+        fk_free(fk);
+}
+END_TEST
+
 static bool status_has(FakeKernel *fk, void *userdata) {
         const char *s = fk_notify_status(fk);
 
@@ -313,6 +334,7 @@ int main(void) {
         tcase_add_test(tc, test_hung_writes_others_go_on);
         tcase_add_test(tc, test_hung_device_once);
         tcase_add_test(tc, test_abandoned_bound);
+        tcase_add_test(tc, test_sigterm_while_hung);
         tcase_add_test(tc, test_reload_during_coldplug);
         tcase_add_test(tc, test_cli_hung_write);
         suite_add_tcase(s, tc);
