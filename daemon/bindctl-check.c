@@ -9,16 +9,117 @@
 #include <unistd.h>
 
 #include "bindctl.h"
+#include "builtin-driver.h"
 #include "dtb.h"
 #include "match.h"
+#include "modules-builtin.h"
 #include "strv.h"
+#include "validate.h"
+
+/* What check --fdt knows of each device of the DTB. */
+typedef struct FdtRow {
+        Decision dec;
+        bool refused;           /* host-critical, and its rule does not force it */
+        const char *module;     /* the built-in module that claims it, NULL when none is known */
+        size_t module_len;
+        const char *compatible; /* the compatible it claims it by */
+} FdtRow;
+
+/* "/soc/gpio@9030000" → "gpio": the N of the kernel's "of:N<name>T<type>C<compatible>". */
+static void node_name(const char *fullname, char *buf, size_t size) {
+        const char *base = fullname ? strrchr(fullname, '/') : NULL;
+
+        base = base ? base + 1 : strempty(fullname);
+        snprintf(buf, size, "%.*s", (int) strcspn(base, "@"), base);
+}
+
+/* The boot window, offline: the running kernel's modules.builtin.modinfo under the root says
+ * which node a built-in driver takes before the daemon can run. */
+static void fdt_claims(const BuiltinModules *m, const DeviceInfo *devs, FdtRow *rows, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                char name[256];
+
+                node_name(devs[i].of_fullname, name, sizeof name);
+                rows[i].module = builtin_modules_claim_of(m, name, devs[i].compatibles, &rows[i].module_len,
+                                                          &rows[i].compatible);
+        }
+}
+
+/* The module also claims a node that stays on it: blacklisting its init call would take that too. */
+static bool module_shared(const FdtRow *rows, size_t n, size_t self) {
+        for (size_t j = 0; j < n; j++)
+                if (j != self && rows[j].module && rows[j].module_len == rows[self].module_len &&
+                    strncmp(rows[j].module, rows[self].module, rows[self].module_len) == 0 &&
+                    (rows[j].dec.verdict != VERDICT_BIND || rows[j].refused))
+                        return true;
+        return false;
+}
+
+static void print_window(const Context *c, const FdtRow *rows, size_t n, size_t i) {
+        BuiltinDriver b = { .builtin = true, .shared = module_shared(rows, n, i) };
+        char module[DRIVER_NAME_MAX + 1], remedy[512];
+
+        snprintf(module, sizeof module, "%.*s", (int) rows[i].module_len, rows[i].module);
+        builtin_initcall_find(c->root.fd, module, b.initcall, sizeof b.initcall);
+        builtin_driver_remedy(&b, module, remedy, sizeof remedy);
+        printf("%-32s   boot window: taken at boot by built-in ", "");
+        fputs_cescaped(module, stdout);
+        fputs(" (it claims ", stdout);
+        fputs_cescaped(rows[i].compatible, stdout);
+        fputs("), rebound after; remedy: ", stdout);
+        fputs_cescaped(remedy, stdout);
+        putchar('\n');
+}
+
+static void print_row(const DeviceInfo *d, const FdtRow *row, const GuardVerdict *guard) {
+        _cleanup_free_ char *name = cescape(d->name), *dtpath = cescape(d->of_fullname ?: "-"), *file = NULL;
+        const Rule *rule = row->dec.rule;
+
+        printf("%-32s %-8s %-40s ", strna(name), bus_to_string(d->bus), strna(dtpath));
+        if (rule)
+                file = cescape(rule->file);
+        if (!rule)
+                printf("-\n");
+        else if (row->refused)
+                printf("refused: host-critical (rule %s would bind it)\n", rule->name);
+        else if (row->dec.verdict == VERDICT_BIND)
+                printf("bind to %s by %s (%s:%u)%s\n", row->dec.driver, rule->name, strna(file), rule->line,
+                       guard->reasons ? ", forced" : "");
+        else
+                printf("protected by %s (%s:%u)\n", rule->name, strna(file), rule->line);
+        if (guard->reasons) {
+                char why[1024];
+
+                guard_describe(guard, why, sizeof why);
+                printf("%-32s   host-critical: ", "");
+                fputs_cescaped(why, stdout);
+                putchar('\n');
+        }
+}
+
+/* The running kernel's built-in modules under the root; says once when they cannot be known. */
+static int load_builtin(const Context *c, BuiltinModules *ret) {
+        char release[65], escaped[4 * sizeof release];
+        int r;
+
+        kernel_release_read(c->root.fd, release, sizeof release);
+        r = builtin_modules_load(c->root.fd, release, ret);
+        if (r >= 0)
+                return 0;
+        printf("# No /lib/modules/%s/modules.builtin.modinfo%s%s: the boot window of built-in drivers is not "
+               "predicted\n", cescape_buf(release, escaped, sizeof escaped), r == -ENOENT ? "" : ": ",
+               r == -ENOENT ? "" : strerror(-r));
+        return r;
+}
 
 /* The devices a kernel would create from a DTB, and what the policy says of each; what comes
  * from the DTB is escaped (escape.h). */
-static int check_fdt(const Policy *p, const char *path) {
+static int check_fdt(const Context *c, const Policy *p, const char *path) {
         _cleanup_free_ char *error = NULL;
         _cleanup_free_ void *blob = NULL;
         _cleanup_free_ GuardVerdict *guard = NULL;
+        _cleanup_free_ FdtRow *rows = NULL;
+        _cleanup_(builtin_modules_done) BuiltinModules mods = {};
         DeviceInfo *devs = NULL;
         size_t size, n = 0;
         unsigned refused = 0;
@@ -33,35 +134,26 @@ static int check_fdt(const Policy *p, const char *path) {
                         log_error("%s: %s", path, error);
                 return log_error_errno(r, "%s: not a usable device tree.", path);
         }
+        rows = calloc(n ?: 1, sizeof(FdtRow));
+        if (!rows) {
+                fdt_devices_free(devs, n);
+                return log_oom();
+        }
+        for (size_t i = 0; i < n; i++) {
+                policy_decide(p, &devs[i], &rows[i].dec);
+                rows[i].refused = rows[i].dec.verdict == VERDICT_BIND && guard[i].reasons && !rows[i].dec.rule->force;
+                refused += rows[i].refused;
+        }
         printf("\n# %zu device%s that Linux would create from ", n, n == 1 ? "" : "s");
         fputs_cescaped(path, stdout);
-        printf("\n%-32s %-8s %-40s %s\n", "DEVICE", "BUS", "DT PATH", "DECISION");
+        putchar('\n');
+        if (load_builtin(c, &mods) >= 0)
+                fdt_claims(&mods, devs, rows, n);
+        printf("%-32s %-8s %-40s %s\n", "DEVICE", "BUS", "DT PATH", "DECISION");
         for (size_t i = 0; i < n; i++) {
-                const DeviceInfo *d = &devs[i];
-                _cleanup_free_ char *name = cescape(d->name), *dtpath = cescape(d->of_fullname ?: "-"), *file = NULL;
-                char why[1024];
-                Decision dec;
-
-                policy_decide(p, d, &dec);
-                guard_describe(&guard[i], why, sizeof why);
-                printf("%-32s %-8s %-40s ", strna(name), bus_to_string(d->bus), strna(dtpath));
-                if (dec.rule)
-                        file = cescape(dec.rule->file);
-                if (!dec.rule)
-                        printf("-\n");
-                else if (dec.verdict == VERDICT_BIND && guard[i].reasons && !dec.rule->force) {
-                        printf("refused: host-critical (rule %s would bind it)\n", dec.rule->name);
-                        refused++;
-                } else if (dec.verdict == VERDICT_BIND)
-                        printf("bind to %s by %s (%s:%u)%s\n", dec.driver, dec.rule->name, strna(file), dec.rule->line,
-                               guard[i].reasons ? ", forced" : "");
-                else
-                        printf("protected by %s (%s:%u)\n", dec.rule->name, strna(file), dec.rule->line);
-                if (guard[i].reasons) {
-                        printf("%-32s   host-critical: ", "");
-                        fputs_cescaped(why, stdout);
-                        putchar('\n');
-                }
+                print_row(&devs[i], &rows[i], &guard[i]);
+                if (rows[i].module && rows[i].dec.verdict == VERDICT_BIND && !rows[i].refused)
+                        print_window(c, rows, n, i);
         }
         fflush(stdout);
         if (refused > 0)
@@ -159,7 +251,7 @@ int verb_check(Context *c) {
                 putchar('\n');
         }
         if (c->fdt)
-                r = check_fdt(p, c->fdt);
+                r = check_fdt(c, p, c->fdt);
         else {
                 if (strv_length(c->args) == 0)
                         warn_host_critical(c, p);
