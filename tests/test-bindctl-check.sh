@@ -2,13 +2,7 @@
 # vfio-platform-bindctl check: the golden output on the example policy, the exit codes, and the
 # FILE:LINE messages of a broken drop-in in a --root tree.
 set -eu
-ctl="${VALGRIND:-} ${top_builddir:-.}/vfio-platform-bindctl"
-src="${top_srcdir:-.}/tests"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-ok() { echo "PASS: $*"; }
-ko() { echo "FAIL: $*"; fail=1; }
+. "${top_srcdir:-.}/tests/lib.sh"
 
 # A good file: exit 0, golden output.
 (cd "$src/policy/good" && $ctl check example.conf) >"$tmp/out" 2>"$tmp/err" && rc=0 || rc=$?
