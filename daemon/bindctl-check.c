@@ -23,6 +23,8 @@ typedef struct FdtRow {
         const char *module;     /* the built-in module that claims it, NULL when none is known */
         size_t module_len;
         const char *compatible; /* the compatible it claims it by */
+        const char *initcall;   /* the module's init function, once looked up ("" when unknown) */
+        char initcall_buf[128];
 } FdtRow;
 
 /* "/soc/gpio@9030000" → "gpio": the N of the kernel's "of:N<name>T<type>C<compatible>". */
@@ -45,22 +47,35 @@ static void fdt_claims(const BuiltinModules *m, const DeviceInfo *devs, FdtRow *
         }
 }
 
+static bool same_module(const FdtRow *a, const FdtRow *b) {
+        return a->module && b->module && a->module_len == b->module_len &&
+               strncmp(a->module, b->module, a->module_len) == 0;
+}
+
 /* The module also claims a node that stays on it: blacklisting its init call would take that too. */
 static bool module_shared(const FdtRow *rows, size_t n, size_t self) {
         for (size_t j = 0; j < n; j++)
-                if (j != self && rows[j].module && rows[j].module_len == rows[self].module_len &&
-                    strncmp(rows[j].module, rows[self].module, rows[self].module_len) == 0 &&
+                if (j != self && same_module(&rows[j], &rows[self]) &&
                     (rows[j].dec.verdict != VERDICT_BIND || rows[j].refused))
                         return true;
         return false;
 }
 
-static void print_window(const Context *c, const FdtRow *rows, size_t n, size_t i) {
+/* kallsyms is long: read once a module, not once a device. */
+static const char *module_initcall(const Context *c, FdtRow *rows, size_t i, const char *module) {
+        for (size_t j = 0; j < i; j++)
+                if (rows[j].initcall && same_module(&rows[j], &rows[i]))
+                        return rows[i].initcall = rows[j].initcall;
+        builtin_initcall_find(c->root.fd, module, rows[i].initcall_buf, sizeof rows[i].initcall_buf);
+        return rows[i].initcall = rows[i].initcall_buf;
+}
+
+static void print_window(const Context *c, FdtRow *rows, size_t n, size_t i) {
         BuiltinDriver b = { .builtin = true, .shared = module_shared(rows, n, i) };
         char module[DRIVER_NAME_MAX + 1], remedy[512];
 
         snprintf(module, sizeof module, "%.*s", (int) rows[i].module_len, rows[i].module);
-        builtin_initcall_find(c->root.fd, module, b.initcall, sizeof b.initcall);
+        snprintf(b.initcall, sizeof b.initcall, "%s", module_initcall(c, rows, i, module));
         builtin_driver_remedy(&b, module, remedy, sizeof remedy);
         printf("%-32s   boot window: taken at boot by built-in ", "");
         fputs_cescaped(module, stdout);
