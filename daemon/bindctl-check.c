@@ -112,19 +112,29 @@ static void print_row(const DeviceInfo *d, const FdtRow *row, const GuardVerdict
         }
 }
 
-/* The running kernel's built-in modules under the root; says once when they cannot be known. */
+/* The running kernel's built-in modules under the root; says which, or why the window is not
+ * predicted. A file without any "of:" alias is a kernel from before the generated aliases (6.18):
+ * saying nothing would read as "no window". */
 static int load_builtin(const Context *c, BuiltinModules *ret) {
         char release[65], escaped[4 * sizeof release];
         int r;
 
         kernel_release_read(c->root.fd, release, sizeof release);
+        cescape_buf(release, escaped, sizeof escaped);
         r = builtin_modules_load(c->root.fd, release, ret);
-        if (r >= 0)
+        if (r >= 0 && ret->n_of_aliases > 0) {
+                printf("# Boot window from /lib/modules/%s/modules.builtin.modinfo (%zu of: aliases)\n", escaped,
+                       ret->n_of_aliases);
                 return 0;
-        printf("# No /lib/modules/%s/modules.builtin.modinfo%s%s: the boot window of built-in drivers is not "
-               "predicted\n", cescape_buf(release, escaped, sizeof escaped), r == -ENOENT ? "" : ": ",
-               r == -ENOENT ? "" : strerror(-r));
-        return r;
+        }
+        if (r >= 0)
+                printf("# /lib/modules/%s/modules.builtin.modinfo has no of: aliases (kernels before 6.18 do not "
+                       "record built-in drivers' match tables): the boot window of built-in drivers is not "
+                       "predicted\n", escaped);
+        else
+                printf("# No /lib/modules/%s/modules.builtin.modinfo%s%s: the boot window of built-in drivers is not "
+                       "predicted\n", escaped, r == -ENOENT ? "" : ": ", r == -ENOENT ? "" : strerror(-r));
+        return r < 0 ? r : -ENODATA;
 }
 
 /* The devices a kernel would create from a DTB, and what the policy says of each; what comes
