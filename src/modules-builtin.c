@@ -135,6 +135,8 @@ const char *builtin_modules_claim_of(const BuiltinModules *m, const char *node_n
 
                 if (asprintf(&modalias, "of:N%sT<NULL>C%s", node_name, *c) < 0)
                         return NULL;
+                for (char *p = modalias; (p = strchr(p, ' ')); p++)
+                        *p = '_'; /* as of_device_get_modalias() and modpost both write them */
                 for (size_t i = 0; i < m->n_of_aliases; i++) {
                         const char *rec = m->of_aliases[i], *dot = strstr(rec, OF_ALIAS);
 

@@ -28,6 +28,7 @@ static const char modinfo[] =
         "simplefb.alias=of:NframebufferT*Csimple-framebuffer\0"
         "gpio_pl061.file=drivers/gpio/gpio-pl061\0gpio_pl061.alias=of:N*T*Carm,pl061\0"
         "gpio_pl061.alias=of:N*T*Carm,pl061C*\0"
+        "spaced.alias=of:N*T*Cvendor,two_words\0"
         "broken.alias\0.alias=of:N*T*Cnameless\0a.b.alias=of:N*T*Cdotted\0"
         "\0\0\0";
 
@@ -81,7 +82,7 @@ START_TEST(test_release_and_load) {
         ck_assert_int_eq(builtin_modules_load(root_fd, release, &m), 0);
         ck_assert_uint_eq(m.size, sizeof modinfo - 1);
         /* the generated, the explicit of: and the hand-written ones; not amba:, not the malformed */
-        ck_assert_uint_eq(m.n_of_aliases, 7);
+        ck_assert_uint_eq(m.n_of_aliases, 8);
         builtin_modules_done(&m);
         ck_assert_int_eq(builtin_modules_load(root_fd, "5.10.0-other", &m), -ENOENT);
         ck_assert_int_eq(builtin_modules_load(root_fd, "../" RELEASE, &m), -ENOENT);
@@ -104,6 +105,8 @@ START_TEST(test_claim_of) {
         ck_assert_str_eq(claim(&m, "framebuffer", (char *[]) { "simple-framebuffer", NULL }),
                          "simplefb simple-framebuffer");
         ck_assert_str_eq(claim(&m, "fb", (char *[]) { "simple-framebuffer", NULL }), "");
+        /* a space in a compatible is an underscore in the modalias and in the alias */
+        ck_assert_str_eq(claim(&m, "x", (char *[]) { "vendor,two words", NULL }), "spaced vendor,two words");
         /* AMBA devices match by peripheral ID, read from the hardware: not claimed by compatible */
         ck_assert_str_eq(claim(&m, "serial", (char *[]) { "arm,pl011", "arm,primecell", NULL }), "");
         ck_assert_str_eq(claim(&m, "x", (char *[]) { "nameless", "dotted", NULL }), "");
