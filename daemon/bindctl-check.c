@@ -20,12 +20,23 @@
 typedef struct FdtRow {
         Decision dec;
         bool refused;           /* host-critical, and its rule does not force it */
-        const char *module;     /* the built-in module that claims it, NULL when none is known */
-        size_t module_len;
-        const char *compatible; /* the compatible it claims it by */
-        const char *initcall;   /* the module's init function, once looked up ("" when unknown) */
-        char initcall_buf[128];
+        size_t n_claims;        /* the built-in modules that claim it */
+        BuiltinClaim claims[BUILTIN_CLAIMS_MAX];
+        size_t module[BUILTIN_CLAIMS_MAX]; /* their index in FdtModules */
 } FdtRow;
+
+/* Each built-in module that claims a node of the board, once. */
+typedef struct FdtModule {
+        char name[DRIVER_NAME_MAX + 1];
+        bool keeps_one;         /* it claims a node that stays on it */
+        bool looked_up;         /* initcall is known (kallsyms is long: read once a module) */
+        char initcall[128];
+} FdtModule;
+
+typedef struct FdtModules {
+        FdtModule *modules;
+        size_t n;
+} FdtModules;
 
 /* "/soc/gpio@9030000" → "gpio": the N of the kernel's "of:N<name>T<type>C<compatible>". */
 static void node_name(const char *fullname, char *buf, size_t size) {
@@ -35,55 +46,61 @@ static void node_name(const char *fullname, char *buf, size_t size) {
         snprintf(buf, size, "%.*s", (int) strcspn(base, "@"), base);
 }
 
+static size_t module_index(FdtModules *mods, const BuiltinClaim *claim) {
+        char name[DRIVER_NAME_MAX + 1];
+        size_t i;
+
+        snprintf(name, sizeof name, "%.*s", (int) claim->module_len, claim->module);
+        for (i = 0; i < mods->n && !streq(mods->modules[i].name, name); i++)
+                ;
+        if (i == mods->n)
+                snprintf(mods->modules[mods->n++].name, sizeof mods->modules[i].name, "%s", name);
+        return i;
+}
+
 /* The boot window, offline: the running kernel's modules.builtin.modinfo under the root says
- * which node a built-in driver takes before the daemon can run. */
-static void fdt_claims(const BuiltinModules *m, const DeviceInfo *devs, FdtRow *rows, size_t n) {
+ * which built-in drivers take a node before the daemon can run, and which of them also claim a
+ * node that stays, so that blacklisting their init call would take that too. */
+static int fdt_claims(const BuiltinModules *m, const DeviceInfo *devs, FdtRow *rows, size_t n, FdtModules *ret) {
+        FdtModules mods = { .modules = calloc(n * BUILTIN_CLAIMS_MAX + 1, sizeof(FdtModule)) };
+
+        if (!mods.modules)
+                return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
                 char name[256];
 
                 node_name(devs[i].of_fullname, name, sizeof name);
-                rows[i].module = builtin_modules_claim_of(m, name, devs[i].compatibles, &rows[i].module_len,
-                                                          &rows[i].compatible);
+                rows[i].n_claims = builtin_modules_claim_of(m, name, devs[i].compatibles, rows[i].claims,
+                                                            BUILTIN_CLAIMS_MAX);
+                for (size_t k = 0; k < rows[i].n_claims; k++) {
+                        rows[i].module[k] = module_index(&mods, &rows[i].claims[k]);
+                        if (rows[i].dec.verdict != VERDICT_BIND || rows[i].refused)
+                                mods.modules[rows[i].module[k]].keeps_one = true;
+                }
         }
+        *ret = mods;
+        return 0;
 }
 
-static bool same_module(const FdtRow *a, const FdtRow *b) {
-        return a->module && b->module && a->module_len == b->module_len &&
-               strncmp(a->module, b->module, a->module_len) == 0;
-}
+static void print_window(const Context *c, const FdtRow *row, FdtModules *mods) {
+        for (size_t k = 0; k < row->n_claims; k++) {
+                FdtModule *mod = &mods->modules[row->module[k]];
+                BuiltinDriver b = { .builtin = true, .shared = mod->keeps_one };
+                char remedy[512];
 
-/* The module also claims a node that stays on it: blacklisting its init call would take that too. */
-static bool module_shared(const FdtRow *rows, size_t n, size_t self) {
-        for (size_t j = 0; j < n; j++)
-                if (j != self && same_module(&rows[j], &rows[self]) &&
-                    (rows[j].dec.verdict != VERDICT_BIND || rows[j].refused))
-                        return true;
-        return false;
-}
-
-/* kallsyms is long: read once a module, not once a device. */
-static const char *module_initcall(const Context *c, FdtRow *rows, size_t i, const char *module) {
-        for (size_t j = 0; j < i; j++)
-                if (rows[j].initcall && same_module(&rows[j], &rows[i]))
-                        return rows[i].initcall = rows[j].initcall;
-        builtin_initcall_find(c->root.fd, module, rows[i].initcall_buf, sizeof rows[i].initcall_buf);
-        return rows[i].initcall = rows[i].initcall_buf;
-}
-
-static void print_window(const Context *c, FdtRow *rows, size_t n, size_t i) {
-        BuiltinDriver b = { .builtin = true, .shared = module_shared(rows, n, i) };
-        char module[DRIVER_NAME_MAX + 1], remedy[512];
-
-        snprintf(module, sizeof module, "%.*s", (int) rows[i].module_len, rows[i].module);
-        snprintf(b.initcall, sizeof b.initcall, "%s", module_initcall(c, rows, i, module));
-        builtin_driver_remedy(&b, module, remedy, sizeof remedy);
-        printf("%-32s   boot window: taken at boot by built-in ", "");
-        fputs_cescaped(module, stdout);
-        fputs(" (it claims ", stdout);
-        fputs_cescaped(rows[i].compatible, stdout);
-        fputs("), rebound after; remedy: ", stdout);
-        fputs_cescaped(remedy, stdout);
-        putchar('\n');
+                if (!mod->looked_up)
+                        builtin_initcall_find(c->root.fd, mod->name, mod->initcall, sizeof mod->initcall);
+                mod->looked_up = true;
+                snprintf(b.initcall, sizeof b.initcall, "%s", mod->initcall);
+                builtin_driver_remedy(&b, mod->name, remedy, sizeof remedy);
+                printf("%-32s   boot window: %s ", "", k == 0 ? "taken at boot by built-in" : "or by built-in");
+                fputs_cescaped(mod->name, stdout);
+                fputs(" (it claims ", stdout);
+                fputs_cescaped(row->claims[k].compatible, stdout);
+                fputs(k == 0 ? "), rebound after; remedy: " : "), whichever registers first; remedy: ", stdout);
+                fputs_cescaped(remedy, stdout);
+                putchar('\n');
+        }
 }
 
 static void print_row(const DeviceInfo *d, const FdtRow *row, const GuardVerdict *guard) {
@@ -144,7 +161,9 @@ static int check_fdt(const Context *c, const Policy *p, const char *path) {
         _cleanup_free_ void *blob = NULL;
         _cleanup_free_ GuardVerdict *guard = NULL;
         _cleanup_free_ FdtRow *rows = NULL;
-        _cleanup_(builtin_modules_done) BuiltinModules mods = {};
+        _cleanup_(builtin_modules_done) BuiltinModules builtin = {};
+        _cleanup_free_ FdtModule *modules = NULL;
+        FdtModules mods = {};
         DeviceInfo *devs = NULL;
         size_t size, n = 0;
         unsigned refused = 0;
@@ -172,13 +191,16 @@ static int check_fdt(const Context *c, const Policy *p, const char *path) {
         printf("\n# %zu device%s that Linux would create from ", n, n == 1 ? "" : "s");
         fputs_cescaped(path, stdout);
         putchar('\n');
-        if (load_builtin(c, &mods) >= 0)
-                fdt_claims(&mods, devs, rows, n);
+        if (load_builtin(c, &builtin) >= 0 && fdt_claims(&builtin, devs, rows, n, &mods) < 0) {
+                fdt_devices_free(devs, n);
+                return log_oom();
+        }
+        modules = mods.modules;
         printf("%-32s %-8s %-40s %s\n", "DEVICE", "BUS", "DT PATH", "DECISION");
         for (size_t i = 0; i < n; i++) {
                 print_row(&devs[i], &rows[i], &guard[i]);
-                if (rows[i].module && rows[i].dec.verdict == VERDICT_BIND && !rows[i].refused)
-                        print_window(c, rows, n, i);
+                if (rows[i].dec.verdict == VERDICT_BIND && !rows[i].refused)
+                        print_window(c, &rows[i], &mods);
         }
         fflush(stdout);
         if (refused > 0)

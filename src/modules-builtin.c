@@ -124,29 +124,36 @@ void builtin_modules_done(BuiltinModules *m) {
         *m = (BuiltinModules) {};
 }
 
-/* The kernel's of_modalias(): "of:N<name>T<type>C<compatible>..." with "<NULL>" for a node
- * without device_type (as the nodes that become platform devices are). One compatible at a time,
- * so that the most specific one that a driver claims is found first; the generated aliases come
- * in pairs, "...C<compatible>" and "...C<compatible>C*", so one of them fits each. */
-const char *builtin_modules_claim_of(const BuiltinModules *m, const char *node_name, char * const *compatibles,
-                                     size_t *ret_len, const char **ret_compatible) {
-        for (char * const *c = compatibles; c && *c; c++) {
+static bool claimed(const BuiltinClaim *claims, size_t n, const char *module, size_t len) {
+        for (size_t i = 0; i < n; i++)
+                if (claims[i].module_len == len && strncmp(claims[i].module, module, len) == 0)
+                        return true;
+        return false;
+}
+
+/* The kernel's of_device_get_modalias(): "of:N<name>T<type>C<compatible>..." with "<NULL>" for a
+ * node without device_type (as the nodes that become platform devices are). One compatible at a
+ * time, so that the modules come in the order of the compatibles they claim; the generated
+ * aliases come in pairs, "...C<compatible>" and "...C<compatible>C*", so one of them fits. */
+size_t builtin_modules_claim_of(const BuiltinModules *m, const char *node_name, char * const *compatibles,
+                                BuiltinClaim *ret, size_t max) {
+        size_t n = 0;
+
+        for (char * const *c = compatibles; c && *c && n < max; c++) {
                 _cleanup_free_ char *modalias = NULL;
 
                 if (asprintf(&modalias, "of:N%sT<NULL>C%s", node_name, *c) < 0)
-                        return NULL;
+                        break;
                 for (char *p = modalias; (p = strchr(p, ' ')); p++)
                         *p = '_'; /* as of_device_get_modalias() and modpost both write them */
-                for (size_t i = 0; i < m->n_of_aliases; i++) {
+                for (size_t i = 0; i < m->n_of_aliases && n < max; i++) {
                         const char *rec = m->of_aliases[i], *dot = strstr(rec, OF_ALIAS);
+                        size_t len = (size_t) (dot - rec);
 
-                        if (fnmatch(dot + strlen(".alias="), modalias, 0) != 0)
+                        if (fnmatch(dot + strlen(".alias="), modalias, 0) != 0 || claimed(ret, n, rec, len))
                                 continue;
-                        *ret_len = (size_t) (dot - rec);
-                        if (ret_compatible)
-                                *ret_compatible = *c;
-                        return rec;
+                        ret[n++] = (BuiltinClaim) { .module = rec, .module_len = len, .compatible = *c };
                 }
         }
-        return NULL;
+        return n;
 }

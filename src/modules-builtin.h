@@ -25,10 +25,20 @@ void kernel_release_read(int root_fd, char *buf, size_t size);
 int builtin_modules_load(int root_fd, const char *release, BuiltinModules *ret);
 void builtin_modules_done(BuiltinModules *m);
 
-/* The built-in module that claims a device-tree node named @node_name (without its unit address)
- * with @compatibles (most specific first), as the driver core would match its modalias
- * "of:N<name>T<type>C<compatible>": the first compatible an "of:" alias matches wins, as
- * of_match_device() prefers the most specific. Returns the module name (its length in
- * *ret_len; it is not NUL-terminated) and the compatible in *ret_compatible, or NULL. */
-const char *builtin_modules_claim_of(const BuiltinModules *m, const char *node_name, char * const *compatibles,
-                                     size_t *ret_len, const char **ret_compatible);
+/* A built-in module that claims a device-tree node, and the compatible it claims it by. */
+typedef struct BuiltinClaim {
+        const char *module;     /* points into the file: module_len bytes, not NUL-terminated */
+        size_t module_len;
+        const char *compatible;
+} BuiltinClaim;
+
+#define BUILTIN_CLAIMS_MAX 4
+
+/* The built-in modules that claim a device-tree node named @node_name (without its unit address)
+ * with @compatibles (most specific first), as the driver core matches its modalias
+ * "of:N<name>T<type>C<compatible>...": each module once, the one that claims the most specific
+ * compatible first. Any of them can take the device at boot (the first driver to register that
+ * matches binds, whatever the compatible), so a remedy must keep out all of them. Returns how
+ * many, at most @max. */
+size_t builtin_modules_claim_of(const BuiltinModules *m, const char *node_name, char * const *compatibles,
+                                BuiltinClaim *ret, size_t max);

@@ -73,7 +73,8 @@ done
 
 # The boot window, offline: a kernel whose modules.builtin.modinfo (NUL-separated module.key=value
 # records, as kbuild writes it) says which built-in modules claim which compatibles, and whose
-# kallsyms has some of their init functions. Golden: tests/fdt/juno.window.
+# kallsyms has some of their init functions; the Ethernet is claimed twice (smsc_lan9118 is made
+# up: either can take it at boot). Golden: tests/fdt/juno.window.
 mkdir -p "$tmp/mods/proc/sys/kernel" "$tmp/mods/lib/modules/6.18.0-golden"
 echo 6.18.0-golden >"$tmp/mods/proc/sys/kernel/osrelease"
 printf '%s\0' \
@@ -82,6 +83,7 @@ printf '%s\0' \
         leds_syscon.alias=of:N*T*Cregister-bit-led leds_syscon.alias=of:N*T*Cregister-bit-ledC* \
         smsc911x.license=GPL smsc911x.version=2008-10-21 smsc911x.alias=platform:smsc911x \
         smsc911x.alias=of:N*T*Csmsc,lan9115 smsc911x.alias=of:N*T*Csmsc,lan9115C* \
+        smsc_lan9118.alias=of:N*T*Csmsc,lan9118 smsc_lan9118.alias=of:N*T*Csmsc,lan9118C* \
         gpio_keys.alias=platform:gpio-keys gpio_keys.alias=of:N*T*Cgpio-keys gpio_keys.alias=of:N*T*Cgpio-keysC* \
         i2c_designware_platform.alias=of:N*T*Csnps,designware-i2c \
         i2c_designware_platform.alias=of:N*T*Csnps,designware-i2cC* \

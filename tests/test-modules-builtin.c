@@ -60,17 +60,24 @@ static void teardown(void) {
         free(root);
 }
 
-/* The module a node goes to, as "module compatible", or "" when none. */
-static const char *claim(const BuiltinModules *m, const char *node, char **compatibles) {
-        static char buf[256];
-        const char *compat = NULL, *mod;
-        size_t len = 0;
+/* The modules a node goes to, as "module compatible; ...", or "" when none. */
+static const char *claim_max(const BuiltinModules *m, const char *node, char **compatibles, size_t max) {
+        static char buf[512];
+        BuiltinClaim claims[BUILTIN_CLAIMS_MAX];
+        size_t n, len = 0;
 
-        mod = builtin_modules_claim_of(m, node, compatibles, &len, &compat);
-        if (!mod)
-                return "";
-        snprintf(buf, sizeof buf, "%.*s %s", (int) len, mod, compat);
+        ck_assert_uint_le(max, BUILTIN_CLAIMS_MAX);
+        n = builtin_modules_claim_of(m, node, compatibles, claims, max);
+        ck_assert_uint_le(n, max);
+        buf[0] = '\0';
+        for (size_t i = 0; i < n; i++)
+                len += snprintf(buf + len, sizeof buf - len, "%s%.*s %s", i ? "; " : "", (int) claims[i].module_len,
+                                claims[i].module, claims[i].compatible);
         return buf;
+}
+
+static const char *claim(const BuiltinModules *m, const char *node, char **compatibles) {
+        return claim_max(m, node, compatibles, BUILTIN_CLAIMS_MAX);
 }
 
 START_TEST(test_release_and_load) {
@@ -95,9 +102,15 @@ START_TEST(test_claim_of) {
         _cleanup_(builtin_modules_done) BuiltinModules m = {};
 
         ck_assert_int_eq(builtin_modules_load(root_fd, RELEASE, &m), 0);
-        /* the most specific compatible that a module claims wins, as in of_match_device() */
+        /* every module that claims one of them can take it; the most specific compatible's first */
         ck_assert_str_eq(claim(&m, "serial", (char *[]) { "snps,dw-apb-uart", "ns16550a", NULL }),
+                         "dw8250 snps,dw-apb-uart; of_serial ns16550a");
+        ck_assert_str_eq(claim(&m, "serial", (char *[]) { "ns16550a", "snps,dw-apb-uart", NULL }),
+                         "of_serial ns16550a; dw8250 snps,dw-apb-uart");
+        ck_assert_str_eq(claim_max(&m, "serial", (char *[]) { "snps,dw-apb-uart", "ns16550a", NULL }, 1),
                          "dw8250 snps,dw-apb-uart");
+        /* a module once, though both of its aliases fit a node with more compatibles */
+        ck_assert_str_eq(claim(&m, "serial", (char *[]) { "ns16550a", "ns16550a", NULL }), "of_serial ns16550a");
         ck_assert_str_eq(claim(&m, "serial", (char *[]) { "vendor,soc-uart", "ns16550a", NULL }),
                          "of_serial ns16550a");
         ck_assert_str_eq(claim(&m, "gpio", (char *[]) { "arm,pl061", "arm,primecell", NULL }), "gpio_pl061 arm,pl061");
