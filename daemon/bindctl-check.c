@@ -9,16 +9,161 @@
 #include <unistd.h>
 
 #include "bindctl.h"
+#include "builtin-driver.h"
 #include "dtb.h"
 #include "match.h"
+#include "modules-builtin.h"
 #include "strv.h"
+#include "validate.h"
+
+/* What check --fdt knows of each device of the DTB. */
+typedef struct FdtRow {
+        Decision dec;
+        bool refused;           /* host-critical, and its rule does not force it */
+        size_t n_claims;        /* the built-in modules that claim it */
+        BuiltinClaim claims[BUILTIN_CLAIMS_MAX];
+        size_t module[BUILTIN_CLAIMS_MAX]; /* their index in FdtModules */
+} FdtRow;
+
+/* Each built-in module that claims a node of the board, once. */
+typedef struct FdtModule {
+        char name[DRIVER_NAME_MAX + 1];
+        bool keeps_one;         /* it claims a node that stays on it */
+        bool looked_up;         /* initcall is known (kallsyms is long: read once a module) */
+        char initcall[128];
+} FdtModule;
+
+typedef struct FdtModules {
+        FdtModule *modules;
+        size_t n;
+} FdtModules;
+
+/* "/soc/gpio@9030000" → "gpio": the N of the kernel's "of:N<name>T<type>C<compatible>". */
+static void node_name(const char *fullname, char *buf, size_t size) {
+        const char *base = fullname ? strrchr(fullname, '/') : NULL;
+
+        base = base ? base + 1 : strempty(fullname);
+        snprintf(buf, size, "%.*s", (int) strcspn(base, "@"), base);
+}
+
+static size_t module_index(FdtModules *mods, const BuiltinClaim *claim) {
+        char name[DRIVER_NAME_MAX + 1];
+        size_t i;
+
+        snprintf(name, sizeof name, "%.*s", (int) claim->module_len, claim->module);
+        for (i = 0; i < mods->n && !streq(mods->modules[i].name, name); i++)
+                ;
+        if (i == mods->n)
+                snprintf(mods->modules[mods->n++].name, sizeof mods->modules[i].name, "%s", name);
+        return i;
+}
+
+/* The boot window, offline: the running kernel's modules.builtin.modinfo under the root says
+ * which built-in drivers take a node before the daemon can run, and which of them also claim a
+ * node that stays, so that blacklisting their init call would take that too. */
+static int fdt_claims(const BuiltinModules *m, const DeviceInfo *devs, FdtRow *rows, size_t n, FdtModules *ret) {
+        FdtModules mods = { .modules = calloc(n * BUILTIN_CLAIMS_MAX + 1, sizeof(FdtModule)) };
+
+        if (!mods.modules)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                char name[256];
+
+                node_name(devs[i].of_fullname, name, sizeof name);
+                rows[i].n_claims = builtin_modules_claim_of(m, name, devs[i].compatibles, rows[i].claims,
+                                                            BUILTIN_CLAIMS_MAX);
+                for (size_t k = 0; k < rows[i].n_claims; k++) {
+                        rows[i].module[k] = module_index(&mods, &rows[i].claims[k]);
+                        if (rows[i].dec.verdict != VERDICT_BIND || rows[i].refused)
+                                mods.modules[rows[i].module[k]].keeps_one = true;
+                }
+        }
+        *ret = mods;
+        return 0;
+}
+
+static void print_window(const Context *c, const FdtRow *row, FdtModules *mods) {
+        for (size_t k = 0; k < row->n_claims; k++) {
+                FdtModule *mod = &mods->modules[row->module[k]];
+                BuiltinDriver b = { .builtin = true, .shared = mod->keeps_one };
+                char remedy[512];
+
+                if (!mod->looked_up)
+                        builtin_initcall_find(c->root.fd, mod->name, mod->initcall, sizeof mod->initcall);
+                mod->looked_up = true;
+                snprintf(b.initcall, sizeof b.initcall, "%s", mod->initcall);
+                builtin_driver_remedy(&b, mod->name, remedy, sizeof remedy);
+                printf("%-32s   boot window: %s ", "", k == 0 ? "taken at boot by built-in" : "or by built-in");
+                fputs_cescaped(mod->name, stdout);
+                fputs(" (it claims ", stdout);
+                fputs_cescaped(row->claims[k].compatible, stdout);
+                fputs(k == 0 ? "), rebound after; remedy: " : "), whichever registers first; remedy: ", stdout);
+                fputs_cescaped(remedy, stdout);
+                putchar('\n');
+        }
+}
+
+static void print_row(const DeviceInfo *d, const FdtRow *row, const GuardVerdict *guard) {
+        _cleanup_free_ char *name = cescape(d->name), *dtpath = cescape(d->of_fullname ?: "-"), *file = NULL;
+        const Rule *rule = row->dec.rule;
+
+        printf("%-32s %-8s %-40s ", strna(name), bus_to_string(d->bus), strna(dtpath));
+        if (rule)
+                file = cescape(rule->file);
+        if (!rule)
+                printf("-\n");
+        else if (row->refused)
+                printf("refused: host-critical (rule %s would bind it)\n", rule->name);
+        else if (row->dec.verdict == VERDICT_BIND)
+                printf("bind to %s by %s (%s:%u)%s\n", row->dec.driver, rule->name, strna(file), rule->line,
+                       guard->reasons ? ", forced" : "");
+        else
+                printf("protected by %s (%s:%u)\n", rule->name, strna(file), rule->line);
+        if (guard->reasons) {
+                char why[1024];
+
+                guard_describe(guard, why, sizeof why);
+                printf("%-32s   host-critical: ", "");
+                fputs_cescaped(why, stdout);
+                putchar('\n');
+        }
+}
+
+/* The running kernel's built-in modules under the root; says which, or why the window is not
+ * predicted. A file without any "of:" alias is a kernel from before the generated aliases (6.18):
+ * saying nothing would read as "no window". */
+static int load_builtin(const Context *c, BuiltinModules *ret) {
+        char release[65], escaped[4 * sizeof release];
+        int r;
+
+        kernel_release_read(c->root.fd, release, sizeof release);
+        cescape_buf(release, escaped, sizeof escaped);
+        r = builtin_modules_load(c->root.fd, release, ret);
+        if (r >= 0 && ret->n_of_aliases > 0) {
+                printf("# Boot window from /lib/modules/%s/modules.builtin.modinfo (%zu of: aliases)\n", escaped,
+                       ret->n_of_aliases);
+                return 0;
+        }
+        if (r >= 0)
+                printf("# /lib/modules/%s/modules.builtin.modinfo has no of: aliases (kernels before 6.18 do not "
+                       "record built-in drivers' match tables): the boot window of built-in drivers is not "
+                       "predicted\n", escaped);
+        else
+                printf("# No /lib/modules/%s/modules.builtin.modinfo%s%s: the boot window of built-in drivers is not "
+                       "predicted\n", escaped, r == -ENOENT ? "" : ": ", r == -ENOENT ? "" : strerror(-r));
+        return r < 0 ? r : -ENODATA;
+}
 
 /* The devices a kernel would create from a DTB, and what the policy says of each; what comes
  * from the DTB is escaped (escape.h). */
-static int check_fdt(const Policy *p, const char *path) {
+static int check_fdt(const Context *c, const Policy *p, const char *path) {
         _cleanup_free_ char *error = NULL;
         _cleanup_free_ void *blob = NULL;
         _cleanup_free_ GuardVerdict *guard = NULL;
+        _cleanup_free_ FdtRow *rows = NULL;
+        _cleanup_(builtin_modules_done) BuiltinModules builtin = {};
+        _cleanup_free_ FdtModule *modules = NULL;
+        FdtModules mods = {};
         DeviceInfo *devs = NULL;
         size_t size, n = 0;
         unsigned refused = 0;
@@ -33,35 +178,29 @@ static int check_fdt(const Policy *p, const char *path) {
                         log_error("%s: %s", path, error);
                 return log_error_errno(r, "%s: not a usable device tree.", path);
         }
+        rows = calloc(n ?: 1, sizeof(FdtRow));
+        if (!rows) {
+                fdt_devices_free(devs, n);
+                return log_oom();
+        }
+        for (size_t i = 0; i < n; i++) {
+                policy_decide(p, &devs[i], &rows[i].dec);
+                rows[i].refused = rows[i].dec.verdict == VERDICT_BIND && guard[i].reasons && !rows[i].dec.rule->force;
+                refused += rows[i].refused;
+        }
         printf("\n# %zu device%s that Linux would create from ", n, n == 1 ? "" : "s");
         fputs_cescaped(path, stdout);
-        printf("\n%-32s %-8s %-40s %s\n", "DEVICE", "BUS", "DT PATH", "DECISION");
+        putchar('\n');
+        if (load_builtin(c, &builtin) >= 0 && fdt_claims(&builtin, devs, rows, n, &mods) < 0) {
+                fdt_devices_free(devs, n);
+                return log_oom();
+        }
+        modules = mods.modules;
+        printf("%-32s %-8s %-40s %s\n", "DEVICE", "BUS", "DT PATH", "DECISION");
         for (size_t i = 0; i < n; i++) {
-                const DeviceInfo *d = &devs[i];
-                _cleanup_free_ char *name = cescape(d->name), *dtpath = cescape(d->of_fullname ?: "-"), *file = NULL;
-                char why[1024];
-                Decision dec;
-
-                policy_decide(p, d, &dec);
-                guard_describe(&guard[i], why, sizeof why);
-                printf("%-32s %-8s %-40s ", strna(name), bus_to_string(d->bus), strna(dtpath));
-                if (dec.rule)
-                        file = cescape(dec.rule->file);
-                if (!dec.rule)
-                        printf("-\n");
-                else if (dec.verdict == VERDICT_BIND && guard[i].reasons && !dec.rule->force) {
-                        printf("refused: host-critical (rule %s would bind it)\n", dec.rule->name);
-                        refused++;
-                } else if (dec.verdict == VERDICT_BIND)
-                        printf("bind to %s by %s (%s:%u)%s\n", dec.driver, dec.rule->name, strna(file), dec.rule->line,
-                               guard[i].reasons ? ", forced" : "");
-                else
-                        printf("protected by %s (%s:%u)\n", dec.rule->name, strna(file), dec.rule->line);
-                if (guard[i].reasons) {
-                        printf("%-32s   host-critical: ", "");
-                        fputs_cescaped(why, stdout);
-                        putchar('\n');
-                }
+                print_row(&devs[i], &rows[i], &guard[i]);
+                if (rows[i].dec.verdict == VERDICT_BIND && !rows[i].refused)
+                        print_window(c, &rows[i], &mods);
         }
         fflush(stdout);
         if (refused > 0)
@@ -159,7 +298,7 @@ int verb_check(Context *c) {
                 putchar('\n');
         }
         if (c->fdt)
-                r = check_fdt(p, c->fdt);
+                r = check_fdt(c, p, c->fdt);
         else {
                 if (strv_length(c->args) == 0)
                         warn_host_critical(c, p);

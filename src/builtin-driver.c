@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,43 +43,124 @@ static bool driver_is_shared(int drvfd, const char *device) {
         return shared;
 }
 
-/* module_driver() names the init function <driver struct>_init; the struct is often named after
- * the driver ("pl061_gpio" → pl061_gpio_driver). Look for the likely names among the kernel's
- * symbols. */
-static void find_initcall(int root_fd, const char *driver, char *buf, size_t size) {
+/* "pl061_gpio" and "gpio_pl061": the same words in another order. A module is named after its
+ * file (gpio-pl061.c), its driver struct often the other way round. */
+static int cmp_word(const void *a, const void *b) {
+        return strcmp(*(char * const *) a, *(char * const *) b);
+}
+
+static bool same_words(const char *a, const char *b, size_t b_len) {
+        char x[DRIVER_NAME_MAX + 1], y[DRIVER_NAME_MAX + 1], *wx[8], *wy[8];
+        size_t nx = 0, ny = 0;
+
+        if (strlen(a) != b_len || b_len >= sizeof y)
+                return false;
+        snprintf(x, sizeof x, "%s", a);
+        snprintf(y, sizeof y, "%.*s", (int) b_len, b);
+        for (char *s, *p = x; (s = strsep(&p, "_")); )
+                if (nx == ELEMENTSOF(wx) || !*s)
+                        return false;
+                else
+                        wx[nx++] = s;
+        for (char *s, *p = y; (s = strsep(&p, "_")); )
+                if (ny == ELEMENTSOF(wy) || !*s)
+                        return false;
+                else
+                        wy[ny++] = s;
+        if (nx != ny || nx < 2)
+                return false;
+        qsort(wx, nx, sizeof(char *), cmp_word);
+        qsort(wy, ny, sizeof(char *), cmp_word);
+        for (size_t i = 0; i < nx; i++)
+                if (!streq(wx[i], wy[i]))
+                        return false;
+        return true;
+}
+
+/* "__initcall__kmod_<module>__<counter>_<line>_<fn><level>" (Linux 5.13 and later; in kallsyms
+ * only with CONFIG_KALLSYMS_ALL): the init function of @base for certain. */
+static bool initcall_symbol(const char *sym, const char *base, char *fn, size_t size) {
+        static const char prefix[] = "__initcall__kmod_";
+        size_t n = strlen(base), len;
+
+        if (strncmp(sym, prefix, strlen(prefix)) != 0)
+                return false;
+        sym += strlen(prefix);
+        if (strncmp(sym, base, n) != 0 || strncmp(sym + n, "__", 2) != 0)
+                return false;
+        sym += n + 2;
+        for (int field = 0; field < 2; field++) {
+                size_t digits = strspn(sym, "0123456789");
+
+                if (digits == 0 || sym[digits] != '_')
+                        return false;
+                sym += digits + 1;
+        }
+        len = strlen(sym);
+        if (len > 0 && sym[len - 1] == 's')
+                len--;
+        if (len < 2 || sym[len - 1] < '0' || sym[len - 1] > '9')
+                return false;
+        snprintf(fn, size, "%.*s", (int) len - 1, sym);
+        return true;
+}
+
+/* How likely @sym is @base's init function: 0 certain (the initcall record), then what
+ * module_driver() makes of a struct named after the driver ("pl061_gpio" → pl061_gpio_driver_init),
+ * the usual hand-written names, and last the driver struct named with the module's words in another
+ * order. -1: not it. */
+static int initcall_rank(const char *sym, const char *base, char *fn, size_t size) {
+        static const char * const suffixes[] = { "_driver_init", "_init", "_drv_init" };
+        size_t n = strlen(base), len = strlen(sym), s = strlen(suffixes[0]);
+
+        if (initcall_symbol(sym, base, fn, size))
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++)
+                if (strncmp(sym, base, n) == 0 && streq(sym + n, suffixes[i])) {
+                        snprintf(fn, size, "%s", sym);
+                        return (int) i + 1;
+                }
+        if (len > s && streq(sym + len - s, suffixes[0]) && same_words(base, sym, len - s)) {
+                snprintf(fn, size, "%s", sym);
+                return (int) ELEMENTSOF(suffixes) + 1;
+        }
+        return -1;
+}
+
+void builtin_initcall_find(int root_fd, const char *name, char *buf, size_t size) {
         _cleanup_fclose_ FILE *f = NULL;
         _cleanup_free_ char *line = NULL;
-        char base[DRIVER_NAME_MAX + 1], want[3][DRIVER_NAME_MAX + 16];
+        char base[DRIVER_NAME_MAX + 1], fn[256];
+        int best = INT_MAX;
         size_t n = 0;
         int fd;
 
         buf[0] = '\0';
-        snprintf(base, sizeof base, "%s", driver);
+        snprintf(base, sizeof base, "%s", name);
         for (char *c = base; *c; c++)
                 if (*c == '-' || *c == '.')
                         *c = '_';
-        snprintf(want[0], sizeof want[0], "%s_driver_init", base);
-        snprintf(want[1], sizeof want[1], "%s_init", base);
-        snprintf(want[2], sizeof want[2], "%s_drv_init", base);
         fd = openat(root_fd, "proc/kallsyms", O_RDONLY | O_CLOEXEC);
         if (fd < 0 || !(f = fdopen(fd, "re"))) {
                 if (fd >= 0)
                         close(fd);
                 return;
         }
-        while (getline(&line, &n, f) > 0) {
+        while (best > 0 && getline(&line, &n, f) > 0) {
                 char *sym = strrchr(line, ' ');
+                int rank;
 
                 if (!sym)
                         continue;
                 sym++;
+                if (strchr(sym, '['))
+                        continue; /* "name\t[module]": a loadable module's, not built in */
                 sym[strcspn(sym, "\t\n")] = '\0';
-                for (size_t i = 0; i < ELEMENTSOF(want); i++)
-                        if (streq(sym, want[i]) && (!buf[0] || i == 0)) {
-                                snprintf(buf, size, "%s", sym);
-                                if (i == 0)
-                                        return;
-                        }
+                rank = initcall_rank(sym, base, fn, sizeof fn);
+                if (rank >= 0 && rank < best) {
+                        snprintf(buf, size, "%s", fn);
+                        best = rank;
+                }
         }
 }
 
@@ -96,7 +178,7 @@ int builtin_driver_facts(int root_fd, const Sysfs *s, Bus bus, const char *drive
         if (!ret->builtin)
                 return 0;
         ret->shared = driver_is_shared(drvfd, device);
-        find_initcall(root_fd, driver, ret->initcall, sizeof ret->initcall);
+        builtin_initcall_find(root_fd, driver, ret->initcall, sizeof ret->initcall);
         return 0;
 }
 

@@ -21,6 +21,11 @@ typedef struct BuiltinDriver {
  * told. */
 int builtin_driver_facts(int root_fd, const Sysfs *s, Bus bus, const char *driver, const char *device,
                          BuiltinDriver *ret);
+/* The init function of a built-in driver or module @name, from <root>/proc/kallsyms: its initcall
+ * record where the kernel lists data symbols, else <name>_driver_init, <name>_init,
+ * <name>_drv_init, else a <words>_driver_init with @name's words in another order (module
+ * gpio_pl061, pl061_gpio_driver_init). "" when none is found. */
+void builtin_initcall_find(int root_fd, const char *name, char *buf, size_t size);
 /* The remedy in words: "initcall_blacklist=pl061_gpio_driver_init on the kernel command line", or
  * "build DRIVER as a module" (shared, or no init function found). */
 void builtin_driver_remedy(const BuiltinDriver *b, const char *driver, char *buf, size_t size);

@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <time.h>
 
 #include "diagnose.h"
 #include "engine.h"
+#include "modules-builtin.h"
 #include "state.h"
 
 static const char * const bind_status_table[_BIND_STATUS_MAX] = {
@@ -23,20 +23,6 @@ static const char * const bind_status_table[_BIND_STATUS_MAX] = {
 
 const char *bind_status_to_string(BindStatus s) {
         return s < _BIND_STATUS_MAX ? bind_status_table[s] : NULL;
-}
-
-/* The kernel under the root: <root>/proc/sys/kernel/osrelease, which is uname's for "/". */
-static void read_kernel_release(int root_fd, char *buf, size_t size) {
-        _cleanup_free_ char *v = NULL;
-        _cleanup_close_ int fd = openat(root_fd, "proc/sys/kernel", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        struct utsname u;
-
-        if (fd >= 0 && sysfs_read_attr(fd, "osrelease", &v) >= 0 && strlen(v) < size) {
-                snprintf(buf, size, "%s", v);
-                return;
-        }
-        if (uname(&u) == 0)
-                snprintf(buf, size, "%s", u.release);
 }
 
 static void engine_on_hung(const char *attr, void *userdata) {
@@ -87,7 +73,7 @@ int engine_init(Engine *e, int root_fd, const EngineConfig *config, bool with_st
         if (config->kernel_release)
                 snprintf(e->kernel_release, sizeof e->kernel_release, "%s", config->kernel_release);
         else
-                read_kernel_release(root_fd, e->kernel_release, sizeof e->kernel_release);
+                kernel_release_read(root_fd, e->kernel_release, sizeof e->kernel_release);
         return 0;
 fail:
         engine_done(e);

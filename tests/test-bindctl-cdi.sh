@@ -3,15 +3,8 @@
 # devices on vfio-platform: the spec against tests/cdi-check (the CDI specification's rules) and
 # a golden file, the files apply writes, --no-cdi, the CDI names in status --json.
 set -u
-ctl="${VALGRIND:-} ${top_builddir:-.}/vfio-platform-bindctl"
+. "${top_srcdir:-.}/tests/lib.sh"
 check="${top_builddir:-.}/tests/cdi-check"
-src="${top_srcdir:-.}/tests"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-root=$tmp/root
-fail=0
-ok() { echo "PASS: $*"; }
-ko() { echo "FAIL: $*"; fail=1; }
 
 "$src/make-fake-sysfs.sh" "$root"
 # Two devices on vfio-platform with their overrides, as after a bind; group 3's node is known

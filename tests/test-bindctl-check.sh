@@ -2,13 +2,7 @@
 # vfio-platform-bindctl check: the golden output on the example policy, the exit codes, and the
 # FILE:LINE messages of a broken drop-in in a --root tree.
 set -eu
-ctl="${VALGRIND:-} ${top_builddir:-.}/vfio-platform-bindctl"
-src="${top_srcdir:-.}/tests"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-ok() { echo "PASS: $*"; }
-ko() { echo "FAIL: $*"; fail=1; }
+. "${top_srcdir:-.}/tests/lib.sh"
 
 # A good file: exit 0, golden output.
 (cd "$src/policy/good" && $ctl check example.conf) >"$tmp/out" 2>"$tmp/err" && rc=0 || rc=$?
@@ -53,8 +47,13 @@ $ctl --root="$tmp/nonexistent" check >/dev/null 2>&1 && rc=0 || rc=$?
 $ctl --version | grep -q '^vfio-platform-bindd ' && ok "--version" || ko "--version"
 
 
+# check --fdt reads the built-in modules of the root's kernel: the golden runs use a root with a
+# fixed release and no lib/modules, never the host's.
+mkdir -p "$tmp/nomods/proc/sys/kernel"
+echo 6.18.0-golden >"$tmp/nomods/proc/sys/kernel/osrelease"
+
 # check --fdt: the devices of a real board's DTB (Raspberry Pi 4) against the example policy.
-(cd "$src/policy/good" && $ctl check --fdt="$src/fdt/bcm2711-rpi-4-b.dtb" example.conf) >"$tmp/out" 2>"$tmp/err" && rc=0 || rc=$?
+(cd "$src/policy/good" && $ctl --root="$tmp/nomods" check --fdt="$src/fdt/bcm2711-rpi-4-b.dtb" example.conf) >"$tmp/out" 2>"$tmp/err" && rc=0 || rc=$?
 [ "$rc" = 0 ] && grep -q '^# 54 devices that Linux would create from' "$tmp/out" &&
         grep -Eq '^fe201000.serial +amba +/soc/serial@7e201000 +protected by console \(example.conf:6\)$' "$tmp/out" &&
         grep -Eq '^fe215040.serial +platform +/soc/serial@7e215040 +-$' "$tmp/out" &&
@@ -63,7 +62,7 @@ $ctl --version | grep -q '^vfio-platform-bindd ' && ok "--version" || ko "--vers
 # check --fdt with a policy that selects everything, on each real board: the console, the IOMMUs,
 # the interrupt controllers and the suppliers are refused (golden files, tests/fdt/BOARD.guard).
 for b in bcm2711-rpi-4-b rk3328-rock64 sun50i-a64-pine64-plus imx8mq-evk juno; do
-        (cd "$src/fdt" && $ctl check --fdt="$b.dtb" all.conf) >"$tmp/$b.out" 2>&1 && rc=0 || rc=$?
+        (cd "$src/fdt" && $ctl --root="$tmp/nomods" check --fdt="$b.dtb" all.conf) >"$tmp/$b.out" 2>&1 && rc=0 || rc=$?
         if [ "$rc" = 0 ] && cmp -s "$tmp/$b.out" "$src/fdt/$b.guard"; then
                 ok "check --fdt flags the host-critical devices of $b"
         else
@@ -71,6 +70,55 @@ for b in bcm2711-rpi-4-b rk3328-rock64 sun50i-a64-pine64-plus imx8mq-evk juno; d
                 diff -u "$src/fdt/$b.guard" "$tmp/$b.out" | head -30
         fi
 done
+
+# The boot window, offline: a kernel whose modules.builtin.modinfo (NUL-separated module.key=value
+# records, as kbuild writes it) says which built-in modules claim which compatibles, and whose
+# kallsyms has some of their init functions; the Ethernet is claimed twice (smsc_lan9118 is made
+# up: either can take it at boot). Golden: tests/fdt/juno.window.
+mkdir -p "$tmp/mods/proc/sys/kernel" "$tmp/mods/lib/modules/6.18.0-golden"
+echo 6.18.0-golden >"$tmp/mods/proc/sys/kernel/osrelease"
+printf '%s\0' \
+        hdlcd.file=drivers/gpu/drm/arm/hdlcd hdlcd.license='GPL v2' hdlcd.description='ARM HDLCD DRM driver' \
+        hdlcd.alias=of:N*T*Carm,hdlcd hdlcd.alias=of:N*T*Carm,hdlcdC* \
+        leds_syscon.alias=of:N*T*Cregister-bit-led leds_syscon.alias=of:N*T*Cregister-bit-ledC* \
+        smsc911x.license=GPL smsc911x.version=2008-10-21 smsc911x.alias=platform:smsc911x \
+        smsc911x.alias=of:N*T*Csmsc,lan9115 smsc911x.alias=of:N*T*Csmsc,lan9115C* \
+        smsc_lan9118.alias=of:N*T*Csmsc,lan9118 smsc_lan9118.alias=of:N*T*Csmsc,lan9118C* \
+        gpio_keys.alias=platform:gpio-keys gpio_keys.alias=of:N*T*Cgpio-keys gpio_keys.alias=of:N*T*Cgpio-keysC* \
+        i2c_designware_platform.alias=of:N*T*Csnps,designware-i2c \
+        i2c_designware_platform.alias=of:N*T*Csnps,designware-i2cC* \
+        >"$tmp/mods/lib/modules/6.18.0-golden/modules.builtin.modinfo"
+printf '%s\n' 'ffff800008a1b2c4 t gpio_keys_init' 'ffff800008a1b2c8 t hdlcd_platform_driver_init' \
+        'ffff800008a1b2d0 d __initcall__kmod_smsc911x__312_2696_smsc911x_init_module6' \
+        'ffff800008a1b2d4 t smsc911x_init_module' 'ffff800008a1b2f0 t syscon_led_driver_init' \
+        >"$tmp/mods/proc/kallsyms"
+(cd "$src/fdt" && $ctl --root="$tmp/mods" check --fdt=juno.dtb window.conf) >"$tmp/window.out" 2>&1 && rc=0 || rc=$?
+if [ "$rc" = 0 ] && cmp -s "$tmp/window.out" "$src/fdt/juno.window"; then
+        ok "check --fdt predicts the boot window of built-in drivers"
+else
+        ko "check --fdt boot window (rc=$rc)"
+        diff -u "$src/fdt/juno.window" "$tmp/window.out" | head -30
+fi
+# Without the file it says so once, and the table is the same without the window lines.
+(cd "$src/fdt" && $ctl --root="$tmp/nomods" check --fdt=juno.dtb window.conf) >"$tmp/out" 2>&1 && rc=0 || rc=$?
+grep -v 'modules.builtin.modinfo' "$tmp/out" >"$tmp/out.table" || true
+grep -v -e 'boot window: ' -e 'modules.builtin.modinfo' "$src/fdt/juno.window" >"$tmp/window.table" || true
+[ "$rc" = 0 ] && [ "$(grep -c 'modules.builtin.modinfo' "$tmp/out")" = 1 ] &&
+        grep -qx '# No /lib/modules/6.18.0-golden/modules.builtin.modinfo: the boot window of built-in drivers is not predicted' "$tmp/out" &&
+        cmp -s "$tmp/out.table" "$tmp/window.table" &&
+        ok "check --fdt without modules.builtin.modinfo says the window is not predicted" ||
+        { ko "check --fdt without modules.builtin.modinfo (rc=$rc)"; cat "$tmp/out"; }
+# A kernel from before 6.18 records no of: alias of its built-in drivers, only what they spell
+# out with MODULE_ALIAS() (Debian's 6.1 arm64 kernel: 94 aliases, none of them of:): said, not
+# taken for "no window".
+mkdir -p "$tmp/old/proc/sys/kernel" "$tmp/old/lib/modules/6.1.0-old"
+echo 6.1.0-old >"$tmp/old/proc/sys/kernel/osrelease"
+printf '%s\0' amba_pl011.license=GPL amba_pl011.alias=amba:d00041011 gpio_pl061.file=drivers/gpio/gpio-pl061 \
+        rtc_pl031.alias=amba:d00041031 >"$tmp/old/lib/modules/6.1.0-old/modules.builtin.modinfo"
+(cd "$src/fdt" && $ctl --root="$tmp/old" check --fdt=juno.dtb window.conf) >"$tmp/out" 2>&1 && rc=0 || rc=$?
+[ "$rc" = 0 ] && grep -qx "# /lib/modules/6.1.0-old/modules.builtin.modinfo has no of: aliases (kernels before 6.18 do not record built-in drivers' match tables): the boot window of built-in drivers is not predicted" "$tmp/out" &&
+        ! grep -q 'boot window: ' "$tmp/out" && ok "check --fdt says a kernel without of: aliases cannot predict the window" ||
+        { ko "check --fdt on a kernel without of: aliases (rc=$rc)"; head -8 "$tmp/out"; }
 
 # A truncated DTB: a clear error and exit 1, never a crash.
 head -c 100 "$src/fdt/juno.dtb" >"$tmp/trunc.dtb"

@@ -3,15 +3,8 @@
 # their own slots (one on vfio-pci), a two-function slot sharing IOMMU group 5, an e1000e, and the
 # host bridge. status (table, JSON), explain, generate against golden files; bind; bridges.
 set -u
-ctl="${VALGRIND:-} ${top_builddir:-.}/vfio-platform-bindctl"
-src="${top_srcdir:-.}/tests"
-golden="$src/bindctl"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-root=$tmp/root sys=$tmp/root/sys
-fail=0
-ok() { echo "PASS: $*"; }
-ko() { echo "FAIL: $*"; fail=1; }
+. "${top_srcdir:-.}/tests/lib.sh"
+sys=$root/sys
 
 driver() { # NAME
         mkdir -p "$sys/bus/pci/drivers/$1" "$sys/bus/pci/devices"
@@ -59,24 +52,6 @@ device = 0000:00:05.0
 pci-id = 8086:10d3
 class = 0x0200
 CONF
-
-run() {
-        $ctl --root="$root" "$@" 2>&1 | sed -e "s|$root|@ROOT@|g" -e "s|^  kernel: .*|  kernel: @KERNEL@|" \
-                -e "/^  reset module:/d"
-        return "${PIPESTATUS[0]}"
-}
-golden_test() { # NAME EXPECTED-STATUS ARGS...
-        local name=$1 want=$2 rc
-        shift 2
-        run "$@" >"$tmp/$name.out"
-        rc=$?
-        if [ "$rc" = "$want" ] && cmp -s "$tmp/$name.out" "$golden/$name.expected"; then
-                ok "$name"
-        else
-                ko "$name (exit $rc, wanted $want)"
-                diff -u "$golden/$name.expected" "$tmp/$name.out" | head -40
-        fi
-}
 
 golden_test pci-status 0 status
 golden_test pci-status-json 0 status --json

@@ -3,38 +3,10 @@
 # apply --dry-run and generate compared with golden files; exit codes; what bind, restore and
 # apply write into the tree (no kernel: nothing binds, the files show the intent).
 set -u
-ctl="${VALGRIND:-} ${top_builddir:-.}/vfio-platform-bindctl"
-src="${top_srcdir:-.}/tests"
-golden="$src/bindctl"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-root=$tmp/root
-fail=0
-ok() { echo "PASS: $*"; }
-ko() { echo "FAIL: $*"; fail=1; }
+. "${top_srcdir:-.}/tests/lib.sh"
 
 "$src/make-fake-sysfs.sh" "$root"
 install -D -m 0644 "$src/../conf/50-example.conf" "$root/etc/vfio-platform-bind.d/50-example.conf"
-
-# Output with the temporary root and the machine's kernel and modules taken out.
-run() {
-        $ctl --root="$root" "$@" 2>&1 | sed -e "s|$root|@ROOT@|g" -e "s|^  kernel: .*|  kernel: @KERNEL@|" \
-                -e "/^  reset module:/d"
-        return "${PIPESTATUS[0]}"
-}
-
-golden_test() { # NAME EXPECTED-STATUS ARGS...
-        local name=$1 want=$2 rc
-        shift 2
-        run "$@" >"$tmp/$name.out"
-        rc=$?
-        if [ "$rc" = "$want" ] && cmp -s "$tmp/$name.out" "$golden/$name.expected"; then
-                ok "$name"
-        else
-                ko "$name (exit $rc, wanted $want)"
-                diff -u "$golden/$name.expected" "$tmp/$name.out" | head -40
-        fi
-}
 
 golden_test status 0 status
 golden_test status-json 0 status --json

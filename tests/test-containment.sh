@@ -4,17 +4,10 @@
 # written (bind, apply), and a state directory that is a symlink, or not ours, makes the daemon
 # and the writing verbs refuse to run.
 set -u
-ctl="${VALGRIND:-} ${top_builddir:-.}/vfio-platform-bindctl"
+. "${top_srcdir:-.}/tests/lib.sh"
 # A daemon that does not refuse would run on: bounded.
 bindd="timeout 30 ${VALGRIND:-} ${top_builddir:-.}/vfio-platform-bindd"
-src="${top_srcdir:-.}/tests"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-root=$tmp/root
 out=$tmp/outside
-fail=0
-ok() { echo "PASS: $*"; }
-ko() { echo "FAIL: $*"; fail=1; }
 
 "$src/make-fake-sysfs.sh" "$root"
 mkdir -p "$root/etc/vfio-platform-bind.d"

@@ -5,15 +5,8 @@
 # with no control byte but newline and tab, the JSON parses (python3's json module), and a file
 # name with a newline forges no "FILE:LINE:" line.
 set -u
-ctl="${VALGRIND:-} ${top_builddir:-.}/vfio-platform-bindctl"
-src="${top_srcdir:-.}/tests"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-root=$tmp/root
-fail=0
-ok() { echo "PASS: $*"; }
-ko() { echo "FAIL: $*"; fail=1; }
-command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 77; }
+. "${top_srcdir:-.}/tests/lib.sh"
+need_python3
 
 "$src/make-fake-sysfs.sh" "$root"
 dev=$root/sys/devices/platform/a000000.virtio_mmio

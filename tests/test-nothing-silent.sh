@@ -5,15 +5,8 @@
 # the reason (table and JSON), counted, and status exits 1; a device name of 252-255 bytes gets
 # its state record (under a bounded file name), and older records stay readable.
 set -u
-ctl="${VALGRIND:-} ${top_builddir:-.}/vfio-platform-bindctl"
-src="${top_srcdir:-.}/tests"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-root=$tmp/root
-fail=0
-ok() { echo "PASS: $*"; }
-ko() { echo "FAIL: $*"; fail=1; }
-command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 77; }
+. "${top_srcdir:-.}/tests/lib.sh"
+need_python3
 
 "$src/make-fake-sysfs.sh" "$root"
 sys=$root/sys
