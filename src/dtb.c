@@ -1043,27 +1043,28 @@ _printf_(4, 5) static void guard_add(GuardScan *g, int dev, GuardReason r, const
         va_end(ap);
 }
 
+/* "PREFIX a, b, c, ...": the first three names of a list, as they come (@n counts from 1). */
+static void evidence_list(char *e, size_t size, unsigned n, const char *prefix, const char *name, size_t nlen) {
+        size_t len = strlen(e);
+
+        if (n == 1)
+                snprintf(e, size, "%s%.*s", prefix, (int) MIN(nlen, 64u), name);
+        else if (n <= 3)
+                snprintf(e + len, size - len, ", %.*s", (int) MIN(nlen, 64u), name);
+        else if (n == 4)
+                snprintf(e + len, size - len, ", ...");
+}
+
 static void guard_add_consumer(GuardScan *g, int dev, int consumer_node) {
-        char *e = g->v[dev].evidence[GUARD_SUPPLIER];
-        size_t len, nlen;
+        size_t nlen;
         const char *name = node_full_name(g->t, consumer_node, &nlen);
-        unsigned n;
 
         if (g->n_consumers[dev] > 0 && g->last_consumer[dev] == consumer_node)
                 return;
         g->last_consumer[dev] = consumer_node;
-        n = ++g->n_consumers[dev];
-
         g->v[dev].reasons |= UINT32_C(1) << GUARD_SUPPLIER;
-        if (n == 1)
-                snprintf(e, sizeof g->v[dev].evidence[0], "supplier of %.*s", (int) MIN(nlen, 64u), name);
-        else if (n <= 3) {
-                len = strlen(e);
-                snprintf(e + len, sizeof g->v[dev].evidence[0] - len, ", %.*s", (int) MIN(nlen, 64u), name);
-        } else if (n == 4) {
-                len = strlen(e);
-                snprintf(e + len, sizeof g->v[dev].evidence[0] - len, ", ...");
-        }
+        evidence_list(g->v[dev].evidence[GUARD_SUPPLIER], sizeof g->v[dev].evidence[0], ++g->n_consumers[dev],
+                      "supplier of ", name, nlen);
 }
 
 /* Which providers a property points to, and how many argument cells follow each phandle. */
@@ -1075,6 +1076,9 @@ static RefKind ref_kind(const char *prop, const char **ret_cells) {
                 { "power-domains", "#power-domain-cells" }, { "phys", "#phy-cells" },
                 { "dmas", "#dma-cells" }, { "interconnects", "#interconnect-cells" },
                 { "gpios", "#gpio-cells" }, { "gpio", "#gpio-cells" },
+                { "mboxes", "#mbox-cells" }, { "pwms", "#pwm-cells" },
+                { "io-channels", "#io-channel-cells" }, { "hwlocks", "#hwlock-cells" },
+                { "thermal-sensors", "#thermal-sensor-cells" }, { "nvmem-cells", NULL },
         };
         size_t n = strlen(prop);
 
@@ -1188,6 +1192,29 @@ static void guard_console(GuardScan *g) {
                           "the console (/chosen/stdout-path: %.*s)", (int) MIN(n, 96u), (const char *) v);
 }
 
+/* A device with enabled children that are not platform devices of their own (I2C or SPI clients,
+ * the PCI functions under a host bridge, the cells of an MFD): its driver creates them, so it is
+ * a bridge to them. */
+static void guard_bridge(GuardScan *g, int n) {
+        const Tree *t = g->t;
+        GuardVerdict *v = &g->v[t->nodes[n].device];
+        unsigned count = 0;
+
+        for (int c = t->nodes[n].first_child; c >= 0; c = t->nodes[c].next_sibling) {
+                size_t nlen;
+                const char *name;
+
+                /* An OPP table is data for the parent's driver, not a device behind it. */
+                if (t->nodes[c].device >= 0 || !node_is_available(t, c) || !node_prop(t, c, "compatible", NULL) ||
+                    fdt_node_check_compatible(t->fdt, t->nodes[c].offset, "operating-points-v2") == 0)
+                        continue;
+                name = node_full_name(t, c, &nlen);
+                v->reasons |= UINT32_C(1) << GUARD_BRIDGE;
+                evidence_list(v->evidence[GUARD_BRIDGE], sizeof v->evidence[0], ++count,
+                              "a bridge to devices behind it: ", name, nlen);
+        }
+}
+
 static int guard_tree(Tree *t, GuardVerdict **ret) {
         _cleanup_free_ unsigned *n_consumers = calloc(t->n_devices + 1, sizeof(unsigned));
         _cleanup_free_ int *last_consumer = calloc(t->n_devices + 1, sizeof(int));
@@ -1215,6 +1242,8 @@ static int guard_tree(Tree *t, GuardVerdict **ret) {
                                                                                        "msi-controller");
                 if (!node_is_available(t, (int) n))
                         continue;
+                if (t->nodes[n].device >= 0)
+                        guard_bridge(&g, (int) n);
                 fdt_for_each_property_offset(prop, t->fdt, t->nodes[n].offset) {
                         const char *name;
                         int len;
