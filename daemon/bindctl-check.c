@@ -82,8 +82,12 @@ static int fdt_claims(const BuiltinModules *m, const DeviceInfo *devs, FdtRow *r
         return 0;
 }
 
+static void fdt_modules_done(FdtModules *m) {
+        free(m->modules);
+}
+
 static void print_window(const Context *c, const FdtRow *row, FdtModules *mods) {
-        for (size_t k = 0; k < row->n_claims; k++) {
+        for (size_t k = 0; mods->modules && k < row->n_claims; k++) {
                 FdtModule *mod = &mods->modules[row->module[k]];
                 BuiltinDriver b = { .builtin = true, .shared = mod->keeps_one };
                 char remedy[512];
@@ -162,8 +166,7 @@ static int check_fdt(const Context *c, const Policy *p, const char *path) {
         _cleanup_free_ GuardVerdict *guard = NULL;
         _cleanup_free_ FdtRow *rows = NULL;
         _cleanup_(builtin_modules_done) BuiltinModules builtin = {};
-        _cleanup_free_ FdtModule *modules = NULL;
-        FdtModules mods = {};
+        _cleanup_(fdt_modules_done) FdtModules mods = {};
         DeviceInfo *devs = NULL;
         size_t size, n = 0;
         unsigned refused = 0;
@@ -195,7 +198,6 @@ static int check_fdt(const Context *c, const Policy *p, const char *path) {
                 fdt_devices_free(devs, n);
                 return log_oom();
         }
-        modules = mods.modules;
         printf("%-32s %-8s %-40s %s\n", "DEVICE", "BUS", "DT PATH", "DECISION");
         for (size_t i = 0; i < n; i++) {
                 print_row(&devs[i], &rows[i], &guard[i]);
