@@ -33,6 +33,7 @@ static void help(void) {
                "                               with --fdt, the devices Linux would create from\n"
                "                               DTB and what the policy decides for each\n"
                "  apply [--dry-run] [--early]  Bring every device where the policy says, once\n"
+               "                               (--early, at boot: the early udev rule first)\n"
                "  bind DEVICE [--driver=NAME] [--persist]\n"
                "                               Bind DEVICE now; --persist also writes a rule\n"
                "  restore DEVICE...|--all      Give devices back to the driver they had\n"

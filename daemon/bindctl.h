@@ -55,6 +55,9 @@ void rule_name_for(const char *prefix, const char *s, char *buf, size_t size);
 char *boot_window(Context *c, Engine *e, const DeviceInfo *d, const Decision *dec, const char *recorded_driver);
 /* The CDI specs of the devices bound now, as the daemon writes them (bindctl-cdi.c). */
 int write_cdi_specs(Context *c, Engine *e, const Policy *p);
+/* The early udev rule for @p installed under the root, as generate-rules installs it, leaving out
+ * the devices the guard keeps among those @e reads (bindctl-generate-rules.c). Logs. */
+int install_udev_rule(Context *c, Engine *e, const Policy *p);
 /* The qualified CDI name of each row (NULL when not in a spec), as the specs name them; @ret
  * holds them for freeing (n entries). */
 int status_cdi_names(DeviceInfo **devs, StatusRow *rows, size_t n, char ***ret);

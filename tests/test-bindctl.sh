@@ -87,4 +87,28 @@ rules=$root/run/udev/rules.d/60-vfio-platform-bind.rules
 run generate-rules --output=- >"$tmp/rules.stdout"
 sed "s|$root|@ROOT@|g" "$rules" | cmp -s "$tmp/rules.stdout" - && ok "generate-rules --output=- prints the same rule" || ko "generate-rules --output=-"
 
+# apply --early installs the same rule in the same process, before the overrides; --dry-run and
+# plain apply leave it alone.
+cp "$rules" "$tmp/rules.want"
+rm "$rules"
+run apply --early --dry-run --no-load-modules >/dev/null
+run apply --no-cdi --no-load-modules >/dev/null
+[ ! -e "$rules" ] && ok "apply and apply --early --dry-run write no rule" || ko "apply without --early wrote the rule"
+echo '(null)' >"$root/sys/devices/platform/a003e00.virtio_mmio/driver_override"
+run apply --early --no-cdi --no-load-modules >"$tmp/early.out"
+cmp -s "$rules" "$tmp/rules.want" && grep -q "^Wrote /run/udev/rules.d/60-vfio-platform-bind.rules.$" "$tmp/early.out" &&
+        [ "$(cat "$root/sys/devices/platform/a003e00.virtio_mmio/driver_override")" = vfio-platform ] &&
+        ok "apply --early installs the rule generate-rules installs, and the overrides" ||
+        { ko "apply --early and the rule"; cat "$tmp/early.out"; diff "$tmp/rules.want" "$rules" | head; }
+# The rule cannot be written (its directory is a file): the devices still get their overrides,
+# and the exit status says it failed.
+rm -r "$root/run/udev/rules.d"
+touch "$root/run/udev/rules.d"
+echo '(null)' >"$root/sys/devices/platform/a003e00.virtio_mmio/driver_override"
+run apply --early --no-cdi --no-load-modules >"$tmp/early.out"
+rc=$?
+[ $rc = 1 ] && grep -q "Cannot write /run/udev/rules.d/60-vfio-platform-bind.rules" "$tmp/early.out" &&
+        [ "$(cat "$root/sys/devices/platform/a003e00.virtio_mmio/driver_override")" = vfio-platform ] &&
+        ok "apply --early: no rule, still the overrides, exit 1" || { ko "apply --early without a rule (exit $rc)"; cat "$tmp/early.out"; }
+
 exit $fail

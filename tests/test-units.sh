@@ -30,6 +30,9 @@ if grep -qx "ExecStart=$sbindir/vfio-platform-bindd" "$units/vfio-platform-bindd
 else
         ko "ExecStart= not in $sbindir"
 fi
+# One process on the boot's critical path: apply --early writes the udev rule too.
+n=$(grep -c '^ExecStart' "$units/vfio-platform-bind-early.service")
+if [ "$n" = 1 ]; then ok "the early unit runs one process"; else ko "the early unit runs $n ExecStart= lines"; fi
 
 # verify checks that ExecStart= is executable: point it to stand-ins with the programs' names,
 # so that a misspelt program still fails.

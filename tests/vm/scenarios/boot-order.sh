@@ -18,10 +18,8 @@ run() {
 	for d in "$DEV_RNG_A" "$DEV_RNG_B" "$DEV_EMPTY_A" "$DEV_FWCFG"; do
 		vm_expect_override "$d" vfio-platform
 	done
-	# the udev rule of the boot path, when the program generates one
-	if vfio-platform-bindctl --help 2>&1 | grep -q generate-rules; then
-		vfio-platform-bindctl generate-rules >>/tmp/early.log 2>&1 || fail "generate-rules: $(cat /tmp/early.log)"
-	fi
+	# the udev rule of the boot path: apply --early writes it too (one process at boot)
+	[ -s /run/udev/rules.d/60-vfio-platform-bind.rules ] || fail "apply --early wrote no udev rule: $(cat /tmp/early.log)"
 	vm_coldplug
 	for d in "$DEV_RNG_A" "$DEV_RNG_B" "$DEV_EMPTY_A" "$DEV_FWCFG"; do
 		info "after coldplug, before the daemon: $(vm_state "$d")"
