@@ -315,7 +315,7 @@ done
 wait || true
 
 # --- results ------------------------------------------------------------------------------
-pass=0 failn=0 skipn=0 boot_times="" sd_times=""
+pass=0 failn=0 skipn=0 boot_times="" sd_times="" metrics=()
 for r in "${RUNS[@]}"; do
 	s=${r%%#*}
 	log=$OUTDIR/logs/${r//#/.}.log
@@ -336,6 +336,8 @@ for r in "${RUNS[@]}"; do
 	begin=$(tr -d '\r' <"$log" | grep -aoE "VMTEST BEGIN $s uptime=[0-9.]+" | head -1 | sed 's/.*uptime=//' || true)
 	if [ -n "$begin" ] && [ "$(header "$s" init)" = systemd ]; then sd_times+=" $begin"
 	elif [ -n "$begin" ]; then boot_times+=" $begin"; fi
+	# "VMTEST METRIC": figures the scenario measured (vm_metric), listed at the end
+	while IFS= read -r m; do metrics+=("$r: $m"); done < <(tr -d '\r' <"$log" | grep -a "^VMTEST METRIC $s: " | sed "s/^VMTEST METRIC $s: //" || true)
 	case $line in
 	"VMTEST PASS "*) echo "PASS $r (${secs}s)"; pass=$((pass + 1)) ;;
 	"VMTEST SKIP "*)
@@ -353,6 +355,10 @@ for r in "${RUNS[@]}"; do
 done
 [ -n "$boot_times" ] && log "kernel start to /init (guest uptime):$boot_times s"
 [ -n "$sd_times" ] && log "systemd guests, kernel start to the test unit (guest uptime):$sd_times s"
+if [ ${#metrics[@]} -gt 0 ]; then
+	log "measured in the guests (reported, not asserted):"
+	printf '  %s\n' "${metrics[@]}" >&2
+fi
 log "$started boots, $(( $(date +%s) - T0 )) s in all; logs in $OUTDIR/logs"
 echo "$pass passed, $failn failed, $skipn skipped"
 [ "$failn" = 0 ]

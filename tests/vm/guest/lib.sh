@@ -419,16 +419,34 @@ vm_sd_expect() { # UNIT PROPERTY VALUE
 	[ "$_v" = "$3" ] || fail "$1: $2=$_v, expected $3 ($(vm_sd_state "$1"))"
 	ok "$1: $2=$3"
 }
-# vm_sd_blame UNIT...: systemd-analyze blame's lines for these units, as INFO
+# vm_sd_blame UNIT...: systemd-analyze blame's lines for these units, as INFO, and their times
+# in seconds as one METRIC line (the host prints it under the result); vm_sd_blame_secs UNIT
+# gives one of them afterwards (empty when blame did not list it)
 vm_sd_blame() {
 	# (only once the boot has finished: no job left)
 	timeout 30 systemctl is-system-running --wait >/dev/null 2>&1
-	_b=$(systemd-analyze blame --no-pager 2>&1)
+	systemd-analyze blame --no-pager >/tmp/blame.txt 2>&1
+	: >/tmp/blame.secs
+	_m=""
 	for _u in "$@"; do
-		info "blame: $(echo "$_b" | grep -F " $_u" | sed 's/^ *//' | head -1)"
+		_l=$(awk -v u="$_u" '$NF == u' /tmp/blame.txt | sed 's/^ *//' | head -n 1)
+		info "blame: ${_l:-$_u not listed}"
+		# "1min 2.5s", "850ms", "120us": the words before the unit's name, summed in seconds
+		_s=$(echo "$_l" | awk '{ t = 0; for (i = 1; i < NF; i++) { v = $i + 0
+			if ($i ~ /min$/) t += v * 60; else if ($i ~ /ms$/) t += v / 1000
+			else if ($i ~ /(us|µs)$/) t += v / 1000000; else if ($i ~ /h$/) t += v * 3600
+			else t += v }
+			if (NF > 1) printf "%.3f", t }')
+		echo "$_u $_s" >>/tmp/blame.secs
+		_m="$_m $_u=${_s:-?}s"
 	done
+	vm_metric "blame$_m"
 	info "$(systemd-analyze time 2>/dev/null | head -1)"
 }
+vm_sd_blame_secs() { awk -v u="$1" '$1 == u { print $2 }' /tmp/blame.secs 2>/dev/null; }
+# vm_metric TEXT: a measured figure, printed by the host under the scenario's result (and so in
+# CI's output); never asserted on
+vm_metric() { echo "VMTEST METRIC ${VM_NAME:-?}: $*"; }
 
 # --- runner (called by /init) -------------------------------------------------------------
 vm_diag() {

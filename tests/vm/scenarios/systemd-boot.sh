@@ -1,4 +1,5 @@
 # vmtest-init: systemd
+# vmtest-repeat: 2
 # vmtest-timeout-factor: 3
 # vmtest-requires: vfio-platform-bindd vfio-platform-bindctl
 # vmtest-description: systemd 252 as PID 1, the project installed and enabled as
@@ -95,5 +96,14 @@ run() {
 	vm_sd_expect "$D" MainPID "$_pid"
 	vm_sd_snap
 	info "journal: $(journalctl -b --no-pager -o cat -u "$D" 2>/dev/null | grep -F "$DEV_RNG_A" | tail -n 3 | tr '\n' '|')"
+	# the early unit's cost on the boot's critical path, against udev's coldplug in the same boot
+	# (issue 16's target: at most 0.25 times): measured and reported, not asserted
 	vm_sd_blame "$E" "$T" "$D"
+	# where the early unit's time goes: its own lines, with the times systemd gave them
+	journalctl -b -o short-monotonic --no-pager -u "$E" 2>/dev/null | head -n 12 |
+		while IFS= read -r _l; do info "early: $_l"; done
+	_be=$(vm_sd_blame_secs "$E") _bt=$(vm_sd_blame_secs "$T")
+	if [ -n "$_be" ] && [ -n "$_bt" ]; then
+		vm_metric "early/trigger=$(awk -v e="$_be" -v t="$_bt" 'BEGIN { printf "%.2f", (t > 0 ? e / t : 0) }') ($E ${_be}s, $T ${_bt}s, systemd-analyze blame)"
+	fi
 }
