@@ -2,6 +2,9 @@
 # The test command of the README: set up, build, run every test suite (the unit and integration
 # tests of "make check", then the real-kernel VM suite of "make check-vm" unless --no-vm), and
 # print one line "N passed, N failed" for all of them.
+# VM_DEB=FILE: the VM suite's systemd guests boot this arm64 package (tools/build-deb.sh --arch
+# arm64) as installed; without it they boot the install tree of its cross-build, and its summary
+# says so.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 vm=1
