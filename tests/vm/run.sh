@@ -9,7 +9,9 @@
 #                         --sysconfdir=/etc); default: cross-build them here
 #     --no-build          do not cross-build the project (its scenarios skip)
 #     --deb FILE          systemd guests: install this arm64 .deb (tools/build-deb.sh
-#                         --arch arm64) instead of the install tree
+#                         --arch arm64) instead of the install tree (default: $VM_DEB
+#                         when set; without either they install the install tree, and
+#                         the summary says so)
 #     --require-project   a missing or failing project build is a failure,
 #                         not a skip
 #     -j N                boots in parallel (default: number of cores)
@@ -19,21 +21,22 @@
 #     --out DIR           logs (default $VM_CACHE/run)
 #     --list              list the scenarios and exit
 #     --shell             boot the guest with an interactive shell (no test)
-# Scenario headers (see README.md): vmtest-init: busybox|systemd, vmtest-qemu: extra
+# Scenario headers (see README.md): vmtest-init: busybox|systemd|initramfs-tools, vmtest-qemu: extra
 # qemu-system-aarch64 words, vmtest-cmdline: extra kernel command-line words.
-# Environment: VM_CACHE (default /var/cache/vfio-platform-bindd-vm).
+# Environment: VM_CACHE (default /var/cache/vfio-platform-bindd-vm), VM_DEB (as --deb).
 set -euo pipefail
 LOG_PREFIX=run
 . "$(dirname "$0")/lib/common.sh"
 
-DEB="" INSTALL_TREE="" BUILD=1 REQUIRE=0 JOBS=$(nproc) TIMEOUT=150 PREPARE=1 OUTDIR="" LIST=0 SHELL_MODE=0
+DEB=${VM_DEB:-} INSTALL_TREE="" BUILD=1 REQUIRE=0 JOBS=$(nproc) TIMEOUT=150 PREPARE=1 OUTDIR="" LIST=0 SHELL_MODE=0
 SCEN=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--install-tree) INSTALL_TREE=$(cd "$2" && pwd); shift ;;
 	--install-tree=*) INSTALL_TREE=$(cd "${1#*=}" && pwd) ;;
 	--no-build) BUILD=0 ;;
-	--deb) DEB=$(realpath "$2"); shift ;;
+	--deb) DEB=$2; shift ;;
+	--deb=*) DEB=${1#*=} ;;
 	--require-project) REQUIRE=1 ;;
 	-j) JOBS=$2; shift ;;
 	-j*) JOBS=${1#-j} ;;
@@ -59,6 +62,20 @@ if [ "$LIST" = 1 ]; then
 fi
 [ ${#SCEN[@]} -gt 0 ] || mapfile -t SCEN < <(scenario_names)
 for s in "${SCEN[@]}"; do [ -f "$VM_DIR/scenarios/$s.sh" ] || die "no scenario $s"; done
+if [ -n "$DEB" ]; then
+	[ -f "$DEB" ] || die "no package $DEB (--deb or VM_DEB)"
+	DEB=$(realpath "$DEB")
+fi
+# What the systemd guests install, said at the start and in the summary.
+sd_scen=0
+for s in "${SCEN[@]}"; do [ "$(header "$s" init)" != systemd ] || sd_scen=1; done
+SD_NOTE=""
+if [ "$sd_scen" = 1 ] && [ -n "$DEB" ]; then
+	SD_NOTE="systemd guests: the package $(basename "$DEB") installed ($DEB)"
+elif [ "$sd_scen" = 1 ]; then
+	SD_NOTE="systemd guests: no package given (--deb or VM_DEB), so the install tree of the cross-build instead of the .deb"
+fi
+[ -z "$SD_NOTE" ] || log "$SD_NOTE"
 
 T0=$(date +%s)
 [ "$PREPARE" = 0 ] || "$VM_DIR/prepare.sh"
@@ -246,6 +263,10 @@ boot() { # RUN (scenario or scenario#i)
 	if [ "$(header "$s" init)" = systemd ]; then
 		cmd=(qemu-system-aarch64 "${QEMU_SYSTEMD_ARGS[@]}" "${QEMU_DEVICE_ARGS[@]}"
 			-kernel "$IMAGE" -initrd "$OUTDIR/systemd/$s/initrd.cpio" -dtb "$SYSTEMD_DTB")
+	elif [ "$(header "$s" init)" = initramfs-tools ]; then
+		# "# vmtest-init: initramfs-tools": the image initramfs-tools.sh built with the hook
+		cmd=(qemu-system-aarch64 "${QEMU_BASE_ARGS[@]}" "${QEMU_DEVICE_ARGS[@]}"
+			-kernel "$IMAGE" -initrd "$OUTDIR/initramfs-tools/$s/initrd.cpio" -dtb "$DTB")
 	else
 		cmd=("${QEMU_CMD[@]}")
 	fi
@@ -303,6 +324,24 @@ for s in "${SCEN[@]}"; do
 	[ -n "${SKIPWHY[$s]:-}" ] || systemd_initrd "$s"
 done
 
+# The initramfs-tools guests' image, one per scenario (its boot policy goes through the hook).
+for s in "${SCEN[@]}"; do
+	[ "$(header "$s" init)" = initramfs-tools ] || continue
+	[ -n "$PROJECT_TREE" ] || SKIPWHY[$s]=${SKIPWHY[$s]:-${PROJECT_NOTE:-no install tree}}
+	[ -z "${SKIPWHY[$s]:-}" ] || continue
+	d=$OUTDIR/initramfs-tools/$s
+	mkdir -p "$d"
+	bash -c '. "$1"; . "$2"; boot_policy' sh "$VM_DIR/guest/lib.sh" "$VM_DIR/scenarios/$s.sh" >"$d/policy.conf" ||
+		die "$s: boot_policy failed"
+	log "$s: building the initramfs with the project's initramfs-tools hook, log: $d/build.log"
+	if ! "$VM_DIR/initramfs-tools.sh" "$d/initrd.cpio" "$PROJECT_TREE" "$d/policy.conf" "$ov/vmtest" >"$d/build.log" 2>&1; then
+		tail -n 20 "$d/build.log" >&2
+		SKIPWHY[$s]="building its initramfs failed, see $d/build.log"
+		[ "$REQUIRE" = 1 ] || continue
+	fi
+	grep -E '^initramfs-tools: ' "$d/build.log" | sed "s/^initramfs-tools: /$s: /" | while IFS= read -r l; do log "$l"; done
+done
+
 started=0
 for r in "${RUNS[@]}"; do
 	s=${r%%#*}
@@ -355,6 +394,7 @@ for r in "${RUNS[@]}"; do
 done
 [ -n "$boot_times" ] && log "kernel start to /init (guest uptime):$boot_times s"
 [ -n "$sd_times" ] && log "systemd guests, kernel start to the test unit (guest uptime):$sd_times s"
+[ -z "$SD_NOTE" ] || log "$SD_NOTE"
 if [ ${#metrics[@]} -gt 0 ]; then
 	log "measured in the guests (reported, not asserted):"
 	printf '  %s\n' "${metrics[@]}" >&2
