@@ -314,11 +314,34 @@ def main():
       "The raw figures are in `bench/results.json` of the build directory, the printed table in `bench/output.txt`. "
       "Profiling notes: bench/PROFILE.md.")
     w("")
+    # Section (f) is measured by the VM suite (a real boot), not by this run: kept as it is.
+    kept = kept_section(md_path, "## (f) ")
+    if kept:
+        i = L.index("## Reproduce")
+        L[i:i] = kept + [""]
     if not plot(res, png_path, find_apply, sizes, ratio, ours, dc):
         L = [line if line != "![benchmarks](benchmarks.png)" else
              "(No plot: neither python3-matplotlib nor gnuplot was available.)" for line in L]
     with open(md_path, "w") as f:
         f.write("\n".join(L))
+
+
+def kept_section(md_path, prefix):
+    """The lines of the section of md_path whose heading starts with prefix, up to the next one."""
+    try:
+        with open(md_path) as f:
+            lines = f.read().split("\n")
+    except OSError:
+        return []
+    out = []
+    for line in lines:
+        if line.startswith("## ") and out:
+            break
+        if out or line.startswith(prefix):
+            out.append(line)
+    while out and out[-1] == "":
+        out.pop()
+    return out
 
 
 def plot(res, png_path, find_apply, sizes, ratio, ours, dc):

@@ -64,6 +64,11 @@ run() {
 	device = $MF_0
 	group = whole
 	EOF2
+	# (the kernel's bind and unbind uevents of the pci bus while the group moves: issue 16's
+	# "one pass", overrides first, one unbind each, then the probes, no re-probe by virtio-pci)
+	udevadm monitor --kernel --property --subsystem-match=pci >/tmp/group-uevents.txt 2>&1 &
+	_mon=$!
+	sleep 0.5
 	kill -HUP "$(vm_bindd_pid)"
 	sleep 0.5
 	vm_bindd_running || { wait "$(vm_bindd_pid)"; fail "the daemon died on SIGHUP (exit status $?)"; }
@@ -71,6 +76,26 @@ run() {
 		vm_bus_expect_driver pci "$d" vfio-pci 20
 		vm_bus_expect_override pci "$d" vfio-pci
 	done
+	sleep 0.5
+	kill "$_mon" 2>/dev/null; wait "$_mon" 2>/dev/null
+	# "unbind:0000:00:05.0(virtio-pci) ..." in the kernel's order
+	_seq=$(awk '/^KERNEL\[/ { a = $2; d = $3; sub(".*/", "", d); drv = "" }
+		/^DRIVER=/ { drv = substr($0, 8) }
+		/^$/ { if (a == "bind" || a == "unbind") printf "%s:%s(%s) ", a, d, drv; a = "" }' /tmp/group-uevents.txt)
+	vm_metric "group $G moved by SIGHUP, pci uevents in order: ${_seq:-none}"
+	for d in $MF_0 $MF_1; do
+		_u=$(echo "$_seq" | tr ' ' '\n' | grep -c "^unbind:$d(")
+		_b=$(echo "$_seq" | tr ' ' '\n' | grep -c "^bind:$d(")
+		_bn=$(echo "$_seq" | tr ' ' '\n' | grep -c "^bind:$d(virtio-pci)")
+		vm_metric "$d: $_u unbind, $_b bind ($_bn of them by virtio-pci)"
+	done
+	_last_unbind=$(echo "$_seq" | tr ' ' '\n' | grep -n '^unbind:' | tail -n 1 | cut -d: -f1)
+	_first_bind=$(echo "$_seq" | tr ' ' '\n' | grep -n '^bind:' | head -n 1 | cut -d: -f1)
+	if [ -n "$_last_unbind" ] && [ -n "$_first_bind" ] && [ "$_last_unbind" -lt "$_first_bind" ]; then
+		vm_metric "one pass: every unbind before the first bind"
+	else
+		vm_metric "not one pass: last unbind at event ${_last_unbind:-?}, first bind at ${_first_bind:-?}"
+	fi
 	vm_bus_expect_driver pci "$RNG" virtio-pci 1
 	vm_vfio_open "$MF_0" -e "$VENDOR_VIRTIO"
 	vm_vfio_open "$MF_1" -e "$VENDOR_VIRTIO"
