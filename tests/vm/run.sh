@@ -339,7 +339,8 @@ for s in "${SCEN[@]}"; do
 		SKIPWHY[$s]="building its initramfs failed, see $d/build.log"
 		[ "$REQUIRE" = 1 ] || continue
 	fi
-	grep -E '^initramfs-tools: ' "$d/build.log" | sed "s/^initramfs-tools: /$s: /" | while IFS= read -r l; do log "$l"; done
+	{ grep -E '^initramfs-tools: ' "$d/build.log" || true; } | sed "s/^initramfs-tools: /$s: /" |
+		while IFS= read -r l; do log "$l"; done
 done
 
 started=0
