@@ -19,7 +19,7 @@ typedef struct ApplyRun {
         Engine *e;
         const Policy *p;
         ApplyFlags flags;
-        unsigned failed, bound, refused;
+        unsigned failed, bound, pinned, refused;
 } ApplyRun;
 
 static int apply_one(Bus bus, const char *name, int error, void *userdata) {
@@ -37,7 +37,8 @@ static int apply_one(Bus bus, const char *name, int error, void *userdata) {
         s = report_apply(bus, name, r, &res, run->c->dry_run, STATE_UNSELECTED);
         run->failed += s == STATE_FAILED;
         run->refused += s == STATE_REFUSED;
-        run->bound += s == STATE_BOUND;
+        run->pinned += s == STATE_BOUND && res.report.status == BIND_PINNED;
+        run->bound += s == STATE_BOUND && res.report.status != BIND_PINNED;
         apply_result_done(&res);
         return 0;
 }
@@ -47,7 +48,8 @@ int verb_apply(Context *c) {
         _cleanup_close_ int lock_fd = -EBADF;
         Engine e;
         bool rule_failed;
-        ApplyRun run = { .c = c, .e = &e, .flags = { .dry_run = c->dry_run, .reconcile = !c->early } };
+        ApplyRun run = { .c = c, .e = &e,
+                         .flags = { .dry_run = c->dry_run, .reconcile = !c->early, .pin_only = c->early } };
 
         if (load_policy(c, NULL, &p) < 0)
                 return EXIT_FAILED;
@@ -64,6 +66,9 @@ int verb_apply(Context *c) {
          * it even when one present now cannot be moved. Its failure fails the verb, after the pass. */
         rule_failed = c->early && !c->dry_run && install_udev_rule(c, &e, p) < 0;
         (void) sysfs_foreach_device(&e.sysfs, apply_one, &run);
+        if (run.pinned > 0)
+                log_info("%u device%s pinned to %s target (bound when udev's coldplug probes them).", run.pinned,
+                         run.pinned == 1 ? "" : "s", run.pinned == 1 ? "its" : "their");
         log_info("%u device%s %s, %u failed%s.", run.bound, run.bound == 1 ? "" : "s",
                  c->dry_run ? "would be bound" : "bound", run.failed,
                  run.refused ? ", some refused as host-critical" : "");

@@ -21,6 +21,10 @@ static DeviceState report_bind(const char *bus, const char *name, const ApplyRes
                 log_device(LOG_INFO, bus, name, rule, "%s to %s by rule %s (was %s)", dry_run ? "would bind" : "bound",
                            target, desc, res->was ?: "unbound");
                 return STATE_BOUND;
+        case BIND_PINNED:
+                log_device(LOG_INFO, bus, name, rule, "pinned to %s by rule %s (was %s): it binds when probed", target,
+                           desc, res->was ?: "unbound");
+                return STATE_BOUND;
         case BIND_REFUSED:
                 if (previous != STATE_REFUSED)
                         log_device(LOG_WARNING, bus, name, rule, "not bound to %s: %s", target, res->report.reason);

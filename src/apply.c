@@ -104,6 +104,11 @@ static int apply_bind(Engine *e, const Policy *p, ApplyResult *res, const ApplyF
                 return 0;
         }
         rule_describe(res->decision.rule, rule, sizeof rule);
+        /* At boot no module has been loaded yet: the override alone keeps native drivers off,
+         * and the early rule loads the target and probes during coldplug. Loading and probing
+         * here would cost the boot's critical path most of the early unit's time (measured). */
+        if (flags->pin_only && !whole && (!d->driver || streq(d->driver, res->decision.driver)))
+                return engine_pin_recorded(e, d, res->decision.driver, rule, &res->report);
         if (whole) {
                 /* Its own override too before any member is unbound: otherwise a host driver
                  * could take it back while the others move. */

@@ -13,6 +13,9 @@ typedef struct ApplyFlags {
         bool dry_run;           /* decide and report, write nothing */
         bool reconcile;         /* restore devices we moved that the policy no longer selects */
         bool keep;              /* ... but leave them where they are */
+        bool pin_only;          /* a device no other driver holds gets its override only, and binds
+                                 * when probed (apply --early: udev's coldplug probes it through the
+                                 * early rule, which loads the driver); a held one is moved */
 } ApplyFlags;
 
 typedef enum ApplyAction {

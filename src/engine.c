@@ -19,6 +19,7 @@ static const char * const bind_status_table[_BIND_STATUS_MAX] = {
         [BIND_GONE] = "gone",
         [BIND_TIMEOUT] = "timeout",
         [BIND_REFUSED] = "refused",
+        [BIND_PINNED] = "pinned",
 };
 
 const char *bind_status_to_string(BindStatus s) {
@@ -277,7 +278,7 @@ static void record(Engine *e, const DeviceInfo *d, const DeviceRecord *prev, con
                 .previous_override = prev->previous_override,
                 .target = (char *) target,
                 .rule = (char *) rule,
-                .status = (char *) (rep->status <= BIND_DONE ? "bound" : "failed"),
+                .status = (char *) (rep->status <= BIND_DONE ? "bound" : rep->status == BIND_PINNED ? "pending" : "failed"),
                 .reason = rep->reason[0] ? (char *) rep->reason : NULL,
         };
 
@@ -419,6 +420,24 @@ int engine_pin(Engine *e, DeviceInfo *d, const char *target) {
         if (r < 0)
                 return r;
         return sysfs_refresh_device(&e->sysfs, d);
+}
+
+int engine_pin_recorded(Engine *e, DeviceInfo *d, const char *target, const char *rule, BindReport *ret) {
+        DeviceRecord prev = {};
+        int r;
+
+        *ret = (BindReport) {};
+        r = previous_state(e, d, target, &prev);
+        if (r < 0)
+                return r;
+        r = streq_ptr(d->override, target) ? 0 : write_dev(e, ret, d, "driver_override", target);
+        if (r < 0)
+                report_write(ret, r, "driver_override", target);
+        else
+                report(ret, BIND_PINNED, 0, NULL);
+        record(e, d, &prev, target, rule, ret);
+        device_record_done(&prev);
+        return 0;
 }
 
 int engine_restore(Engine *e, DeviceInfo *d, BindReport *ret) {

@@ -66,6 +66,7 @@ typedef enum BindStatus {
         BIND_GONE,              /* the device went away meanwhile */
         BIND_TIMEOUT,           /* a write did not return: abandoned */
         BIND_REFUSED,           /* the host needs it (guard.h): nothing written */
+        BIND_PINNED,            /* only its override written: a probe binds it later (apply --early) */
         _BIND_STATUS_MAX,
 } BindStatus;
 
@@ -89,6 +90,9 @@ int engine_bind(Engine *e, DeviceInfo *d, const char *target, const char *rule, 
 int engine_bind_fresh(Engine *e, DeviceInfo *d, const char *target, const char *rule, BindReport *ret);
 /* Writes only @target into @d's driver_override (when it is not there yet): nothing binds. */
 int engine_pin(Engine *e, DeviceInfo *d, const char *target);
+/* The same, with a state record ("pending") of what @d had, for the bind that follows (udev's
+ * coldplug, through the early rule, or the daemon) and for a restore. */
+int engine_pin_recorded(Engine *e, DeviceInfo *d, const char *target, const char *rule, BindReport *ret);
 /* Gives @d back: the override it had before (or none), unbind from the target, probe. */
 int engine_restore(Engine *e, DeviceInfo *d, BindReport *ret);
 

@@ -111,4 +111,28 @@ rc=$?
         [ "$(cat "$root/sys/devices/platform/a003e00.virtio_mmio/driver_override")" = vfio-platform ] &&
         ok "apply --early: no rule, still the overrides, exit 1" || { ko "apply --early without a rule (exit $rc)"; cat "$tmp/early.out"; }
 
+# apply --early on a device no driver holds: the override and a "pending" record only; neither
+# a module nor a probe (udev's coldplug probes it through the rule). One held by a driver moves.
+dev=$root/sys/devices/platform/a003e00.virtio_mmio
+rm -r "$root/run/udev/rules.d" "$root/run/vfio-platform-bindd/platform"
+mkdir -p "$root/run/udev/rules.d"
+mv "$dev/driver" "$tmp/driver.link"
+echo '(null)' >"$dev/driver_override"
+: >"$root/sys/bus/platform/drivers_probe"
+: >"$root/sys/bus/platform/drivers/virtio-mmio/unbind"
+run apply --early --no-cdi --no-load-modules >"$tmp/early.out"
+rc=$?
+[ $rc = 0 ] && [ "$(cat "$dev/driver_override")" = vfio-platform ] && [ ! -s "$root/sys/bus/platform/drivers_probe" ] &&
+        grep -qx "status=pending" "$root/run/vfio-platform-bindd/platform/a003e00.virtio_mmio" &&
+        grep -q "a003e00.virtio_mmio: pinned to vfio-platform by rule" "$tmp/early.out" &&
+        ok "apply --early pins a free device: override and pending record, no probe" ||
+        { ko "apply --early on a free device (exit $rc)"; cat "$tmp/early.out"; cat "$root/run/vfio-platform-bindd/platform/a003e00.virtio_mmio"; }
+mv "$tmp/driver.link" "$dev/driver"
+rm -r "$root/run/vfio-platform-bindd/platform"
+echo '(null)' >"$dev/driver_override"
+run apply --early --no-cdi --no-load-modules >"$tmp/early.out"
+grep -qx a003e00.virtio_mmio "$root/sys/bus/platform/drivers/virtio-mmio/unbind" &&
+        grep -qx a003e00.virtio_mmio "$root/sys/bus/platform/drivers_probe" &&
+        ok "apply --early moves a device a driver holds" || { ko "apply --early on a held device"; cat "$tmp/early.out"; }
+
 exit $fail
