@@ -40,26 +40,42 @@ static bool refuse_blocked(ApplyResult *res) {
         return true;
 }
 
-/* "group = whole": the other members move too, bridges excepted. Their overrides first, so that no
- * host driver takes a member back while the others are being moved. */
-static void bind_members(Engine *e, ApplyResult *res, const char *rule) {
-        for (int pass = 0; pass < 2; pass++)
+/* "group = whole": the other members move too, bridges excepted, in one pass over the group:
+ * every override first (with a record of what the member had), so that no host driver takes a
+ * member back while the others move; then every unbind; then the probes, each member probed
+ * once. The device itself is pinned and unbound with them (@with_self) and probed last by the
+ * caller. */
+static bool member_moves(const ApplyResult *res, const GroupMember *m) {
+        return !streq(m->device->name, res->device->name) && !m->bridge && m->decision.verdict != VERDICT_IGNORE &&
+               !streq_ptr(m->device->driver, res->decision.driver);
+}
+
+static void bind_members(Engine *e, ApplyResult *res, const char *rule, bool with_self, BindReport *failed) {
+        const char *target = res->decision.driver;
+        BindReport rep;
+
+        for (int pass = 0; pass < 3; pass++) {
+                if (with_self && pass == 0)
+                        (void) engine_pin_recorded(e, res->device, target, rule, &rep);
+                else if (with_self && pass == 1)
+                        (void) engine_unbind(e, res->device, target);
                 for (size_t i = 0; i < res->group.n; i++) {
                         GroupMember *m = &res->group.members[i];
-                        BindReport rep;
 
-                        if (streq(m->device->name, res->device->name) || m->bridge ||
-                            m->decision.verdict == VERDICT_IGNORE || streq_ptr(m->device->driver, res->decision.driver))
+                        if (!member_moves(res, m))
                                 continue;
                         if (pass == 0)
-                                (void) engine_pin(e, m->device, res->decision.driver);
-                        else if (engine_bind(e, m->device, res->decision.driver, rule, &rep) >= 0 &&
-                                 rep.status > BIND_DONE && res->report.status <= BIND_DONE) {
-                                res->report.status = BIND_FAILED;
-                                snprintf(res->report.reason, sizeof res->report.reason, "group member %.64s: %.400s",
+                                (void) engine_pin_recorded(e, m->device, target, rule, &rep);
+                        else if (pass == 1)
+                                (void) engine_unbind(e, m->device, target);
+                        else if (engine_bind(e, m->device, target, rule, &rep) >= 0 && rep.status > BIND_DONE &&
+                                 failed->status <= BIND_DONE) {
+                                failed->status = BIND_FAILED;
+                                snprintf(failed->reason, sizeof failed->reason, "group member %.64s: %.400s",
                                          m->device->name, rep.reason);
                         }
                 }
+        }
 }
 
 /* What the host needs stays, unless the rule says force = yes. */
@@ -80,6 +96,7 @@ static bool refuse_host_critical(Engine *e, ApplyResult *res) {
 static int apply_bind(Engine *e, const Policy *p, ApplyResult *res, const ApplyFlags *flags) {
         DeviceInfo *d = res->device;
         bool whole = res->decision.rule->group == GROUP_WHOLE;
+        BindReport members = {};
         char rule[256];
         int r;
 
@@ -110,13 +127,12 @@ static int apply_bind(Engine *e, const Policy *p, ApplyResult *res, const ApplyF
         if (flags->pin_only && !whole && (!d->driver || streq(d->driver, res->decision.driver)))
                 return engine_pin_recorded(e, d, res->decision.driver, rule, &res->report);
         if (whole) {
-                /* Its own override too before any member is unbound: otherwise a host driver
-                 * could take it back while the others move. */
-                (void) engine_pin(e, d, res->decision.driver);
-                bind_members(e, res, rule);
-        }
-        /* apply_device() read the device a moment ago. */
-        r = engine_bind_fresh(e, d, res->decision.driver, rule, &res->report);
+                bind_members(e, res, rule, true, &members);
+                r = engine_bind(e, d, res->decision.driver, rule, &res->report); /* unbound since it was read */
+        } else /* apply_device() read the device a moment ago. */
+                r = engine_bind_fresh(e, d, res->decision.driver, rule, &res->report);
+        if (r >= 0 && res->report.status <= BIND_DONE && members.status > BIND_DONE)
+                res->report = members;
         if (r < 0 || !binds_by_group(d) || res->group.id || !d->iommu_group || res->report.status > BIND_DONE)
                 return r;
 
@@ -124,9 +140,11 @@ static int apply_bind(Engine *e, const Policy *p, ApplyResult *res, const ApplyF
         r = apply_read_group(e, p, d, &res->group);
         if (r < 0)
                 return r;
-        if (whole)
-                bind_members(e, res, rule);
-        else if (refuse_blocked(res)) {
+        if (whole) {
+                bind_members(e, res, rule, false, &members);
+                if (members.status > BIND_DONE)
+                        res->report = members;
+        } else if (refuse_blocked(res)) {
                 BindReport undo;
 
                 (void) engine_restore(e, d, &undo);

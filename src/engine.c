@@ -440,6 +440,17 @@ int engine_pin_recorded(Engine *e, DeviceInfo *d, const char *target, const char
         return 0;
 }
 
+int engine_unbind(Engine *e, DeviceInfo *d, const char *target) {
+        BindReport rep = {};
+        int r;
+
+        r = sysfs_refresh_device(&e->sysfs, d);
+        if (r < 0 || !d->driver || streq(d->driver, target))
+                return r;
+        r = write_driver(e, &rep, d->bus, d->driver, "unbind", d->name);
+        return r == -ENODEV ? 0 : r; /* unbound meanwhile */
+}
+
 int engine_restore(Engine *e, DeviceInfo *d, BindReport *ret) {
         DeviceRecord rec = {};
         const char *override;

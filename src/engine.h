@@ -93,6 +93,8 @@ int engine_pin(Engine *e, DeviceInfo *d, const char *target);
 /* The same, with a state record ("pending") of what @d had, for the bind that follows (udev's
  * coldplug, through the early rule, or the daemon) and for a restore. */
 int engine_pin_recorded(Engine *e, DeviceInfo *d, const char *target, const char *rule, BindReport *ret);
+/* Unbinds @d from the driver it is on unless that is @target; 0 when nothing holds it. */
+int engine_unbind(Engine *e, DeviceInfo *d, const char *target);
 /* Gives @d back: the override it had before (or none), unbind from the target, probe. */
 int engine_restore(Engine *e, DeviceInfo *d, BindReport *ret);
 

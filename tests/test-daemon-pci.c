@@ -3,7 +3,7 @@
  * bus table: each bus's default VFIO driver and the restore to the recorded native driver; PCI
  * devices with identical IDs told apart by slot, pci-id and class; IOMMU groups under
  * "group = strict" (nothing moves, the blocker named in the log and in "bindctl status --json")
- * and "group = whole" (every override before the first unbind); bridges; a device whose group
+ * and "group = whole" (every override before the first unbind, every unbind before the first probe); bridges; a device whose group
  * appears at its first probe; a member vanishing mid-bind; hostile uevent and sysfs values.
  * Under "make check VALGRIND=..." the daemon and bindctl run under valgrind too. */
 #include <check.h>
@@ -348,6 +348,7 @@ END_TEST
 typedef struct HangCheck {
         unsigned hangs;
         unsigned overrides_before_first_unbind;
+        unsigned probes_before_last_unbind;
 } HangCheck;
 
 static bool hung_or_done(FakeKernel *fk, void *userdata) {
@@ -378,6 +379,8 @@ START_TEST(test_group_whole) {
                 if (hc.hangs++ == 0)
                         hc.overrides_before_first_unbind = (fk_writes(fk, FN_0, FK_OVERRIDE) > 0) +
                                                            (fk_writes(fk, FN_1, FK_OVERRIDE) > 0);
+                else
+                        hc.probes_before_last_unbind = fk_writes(fk, FN_0, FK_PROBE) + fk_writes(fk, FN_1, FK_PROBE);
                 ck_assert_uint_eq(fk_release_hung(fk, 0), 1);
         }
         ck_assert_msg(fk_wait_notify(fk, "READY=1", T), "no READY=1; output:\n%s", fk_output(fk, pid));
@@ -386,6 +389,10 @@ START_TEST(test_group_whole) {
          * take a member back while the others move. */
         ck_assert_msg(hc.overrides_before_first_unbind == 2, "%u override(s) before the first unbind; output:\n%s",
                       hc.overrides_before_first_unbind, fk_output(fk, pid));
+        /* One pass: every unbind before the first probe, and each function probed once. */
+        ck_assert_msg(hc.probes_before_last_unbind == 0, "%u probe(s) before the last unbind", hc.probes_before_last_unbind);
+        ck_assert_uint_eq(fk_writes(fk, FN_0, FK_PROBE), 1);
+        ck_assert_uint_eq(fk_writes(fk, FN_1, FK_PROBE), 1);
 
         assert_on(fk, FN_0, "vfio-pci", "vfio-pci");
         assert_on(fk, FN_1, "vfio-pci", "vfio-pci");
