@@ -78,6 +78,13 @@ static void bind_members(Engine *e, ApplyResult *res, const char *rule, bool wit
         }
 }
 
+static void report_unbind_failed(ApplyResult *res, int r) {
+        res->report.status = r == -ETIME ? BIND_TIMEOUT : BIND_FAILED;
+        res->report.error = r;
+        snprintf(res->report.reason, sizeof res->report.reason, "unbinding it from %s failed: %s",
+                 res->was ? res->was : "its driver", strerror(-r));
+}
+
 /* What the host needs stays, unless the rule says force = yes. */
 static bool refuse_host_critical(Engine *e, ApplyResult *res) {
         char why[sizeof res->report.reason - 128];
@@ -121,11 +128,19 @@ static int apply_bind(Engine *e, const Policy *p, ApplyResult *res, const ApplyF
                 return 0;
         }
         rule_describe(res->decision.rule, rule, sizeof rule);
-        /* At boot no module has been loaded yet: the override alone keeps native drivers off,
-         * and the early rule loads the target and probes during coldplug. Loading and probing
-         * here would cost the boot's critical path most of the early unit's time (measured). */
-        if (flags->pin_only && !whole && (!d->driver || streq(d->driver, res->decision.driver)))
-                return engine_pin_recorded(e, d, res->decision.driver, rule, &res->report);
+        /* At boot: the override keeps native drivers off (a built-in one that took the device
+         * already is unbound), and the early rule loads the target and probes during udev's
+         * coldplug. Loading modules and probing here cost the boot's critical path two thirds
+         * of the early unit's time (measured in the VM). */
+        if (flags->pin_only && !whole) {
+                r = engine_pin_recorded(e, d, res->decision.driver, rule, &res->report);
+                if (r >= 0 && res->report.status == BIND_PINNED && d->driver && !streq(d->driver, res->decision.driver) &&
+                    (r = engine_unbind(e, d, res->decision.driver)) < 0) {
+                        report_unbind_failed(res, r);
+                        r = 0;
+                }
+                return r;
+        }
         if (whole) {
                 bind_members(e, res, rule, true, &members);
                 r = engine_bind(e, d, res->decision.driver, rule, &res->report); /* unbound since it was read */

@@ -112,7 +112,8 @@ rc=$?
         ok "apply --early: no rule, still the overrides, exit 1" || { ko "apply --early without a rule (exit $rc)"; cat "$tmp/early.out"; }
 
 # apply --early on a device no driver holds: the override and a "pending" record only; neither
-# a module nor a probe (udev's coldplug probes it through the rule). One held by a driver moves.
+# a module nor a probe (udev's coldplug probes it through the rule). One held by a driver is
+# unbound from it too.
 dev=$root/sys/devices/platform/a003e00.virtio_mmio
 rm -r "$root/run/udev/rules.d" "$root/run/vfio-platform-bindd/platform"
 mkdir -p "$root/run/udev/rules.d"
@@ -132,7 +133,9 @@ rm -r "$root/run/vfio-platform-bindd/platform"
 echo '(null)' >"$dev/driver_override"
 run apply --early --no-cdi --no-load-modules >"$tmp/early.out"
 grep -qx a003e00.virtio_mmio "$root/sys/bus/platform/drivers/virtio-mmio/unbind" &&
-        grep -qx a003e00.virtio_mmio "$root/sys/bus/platform/drivers_probe" &&
-        ok "apply --early moves a device a driver holds" || { ko "apply --early on a held device"; cat "$tmp/early.out"; }
+        [ ! -s "$root/sys/bus/platform/drivers_probe" ] && [ "$(cat "$dev/driver_override")" = vfio-platform ] &&
+        grep -qx "previous_driver=virtio-mmio" "$root/run/vfio-platform-bindd/platform/a003e00.virtio_mmio" &&
+        ok "apply --early unbinds a device a driver holds, and records that driver" ||
+        { ko "apply --early on a held device"; cat "$tmp/early.out"; }
 
 exit $fail
