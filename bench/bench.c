@@ -736,16 +736,27 @@ static bool pid_idle(FakeKernel *fk, void *userdata) {
         return proc_idle(*(pid_t *) userdata);
 }
 
-/* Waits until PID sleeps in its event loop again: spins without serving for a while (serving
- * blocks in poll() for up to 1 ms when nothing comes), then serves. */
+/* Waits until PID sleeps in its event loop again: spins without serving for a while, then
+ * serves in 1 ms slices. Idleness is read from /proc, which wakes no poll(): one fk_wait()
+ * of 10 s would look again only when the fake kernel has something to do, and a daemon that
+ * finishes its work without a last request to the fake kernel (a CDI spec written, a log
+ * line) would cost every event the whole 10 s. */
 static bool wait_idle(FakeKernel *fk, pid_t pid) {
+        uint64_t deadline = now_ns() + 10000000000ull;
+
         for (int i = 0; i < 100; i++) {
                 if (proc_idle(pid))
                         return true;
                 struct timespec ts = { 0, 10000 };
                 nanosleep(&ts, NULL);
         }
-        return fk_wait(fk, pid_idle, &pid, 10000) == 1;
+        while (now_ns() < deadline) {
+                int r = fk_wait(fk, pid_idle, &pid, 1);
+
+                if (r != 0)
+                        return r == 1;
+        }
+        return false;
 }
 
 /* Adds N new devices from index FIRST on, one at a time, each selected by the policy; times the

@@ -18,6 +18,10 @@
  * cost more than the binding itself. */
 #define CDI_INTERVAL_USEC 100000ULL
 #define METRICS_INTERVAL_USEC 1000000ULL
+/* A group node not found is looked up again at a write at most this often: every bound device
+ * whose node is missing (no /dev/vfio and no class device in a sandbox or a test tree) would
+ * otherwise cost four failed lookups at each write, a whole tree's worth after every event. */
+#define NODE_RETRY_USEC 1000000ULL
 
 typedef struct Throttle {
         Publisher *publisher;
@@ -34,7 +38,8 @@ typedef struct Slot {
         uint32_t refused;       /* the guard's reasons (1 << GuardReason) when refused, else 0 */
         char *group;
         char *cdi_name;
-        CdiNode node;           /* the group's node; type 0: to look up (again) at the next write */
+        CdiNode node;           /* the group's node; type 0: to look up (again) at a write */
+        uint64_t node_missed_usec; /* CLOCK_MONOTONIC of the last lookup that found none; 0: none */
         char key[];             /* "bus/name" */
 } Slot;
 
@@ -161,7 +166,8 @@ static void slot_set(Publisher *p, Slot *s, bool bound, const char *group, const
         s->bound = bound;
         if (set_string(&s->group, bound ? group : NULL)) {
                 changed = true;
-                s->node.type = 0; /* a new group, a new node */
+                s->node.type = 0; /* a new group, a new node, looked up at the next write */
+                s->node_missed_usec = 0;
         }
         changed |= set_string(&s->cdi_name, bound ? cdi_name : NULL);
         if ((bound && !s->group) || (bound && cdi_name && !s->cdi_name)) {
@@ -217,9 +223,24 @@ void publisher_policy_loaded(Publisher *p, bool reload, bool success) {
                 p->counters.last_reload_usec = (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
 }
 
+static uint64_t monotonic_usec(void) {
+        struct timespec ts;
+
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000 + 1; /* never 0 */
+}
+
+static void slot_lookup_node(Publisher *p, Slot *s, uint64_t now) {
+        if (s->node.type || (s->node_missed_usec && now < s->node_missed_usec + NODE_RETRY_USEC))
+                return;
+        cdi_lookup_group_node(p->manager->root.fd, s->group, &s->node);
+        s->node_missed_usec = s->node.type ? 0 : now;
+}
+
 static void write_cdi(Publisher *p) {
         Manager *m = p->manager;
         _cleanup_free_ CdiDevice *devs = calloc(p->n_slots ?: 1, sizeof(CdiDevice));
+        uint64_t now = monotonic_usec();
         size_t n = 0;
         int r;
 
@@ -229,7 +250,8 @@ static void write_cdi(Publisher *p) {
         }
         /* Nodes are looked up once, not at every write: a storm of events rewrites the spec
          * often, and a group's node does not change while the group lives. One not found yet
-         * (type 0) is looked up again next time. */
+         * (type 0) is looked up again at a later write, at most once a second (the spec then
+         * names the path without its numbers). */
         if (!p->container.type)
                 cdi_lookup_container_node(m->root.fd, &p->container);
         for (size_t i = 0; i < p->n_slots; i++) {
@@ -237,8 +259,7 @@ static void write_cdi(Publisher *p) {
 
                 if (!s->bound)
                         continue;
-                if (!s->node.type)
-                        cdi_lookup_group_node(m->root.fd, s->group, &s->node);
+                slot_lookup_node(p, s, now);
                 devs[n++] = (CdiDevice) { .bus = s->bus, .name = strchr(s->key, '/') + 1,
                                           .cdi_name = s->cdi_name, .group = s->group, .node = s->node };
         }
