@@ -68,8 +68,9 @@
 #define TARGET "vfio-platform"
 
 static struct {
-        const char *bindd, *bindctl, *probe, *inject, *json, *driverctl;
+        const char *bindd, *bindctl, *probe, *inject, *json, *driverctl, *floor, *strace;
         int idle_seconds;
+        int floor_pairs;
         int events, floor_events;
         int sizes[3];
         int n_sizes;
@@ -78,6 +79,7 @@ static struct {
         .idle_seconds = 20,
         .events = 10000,
         .floor_events = 2000,
+        .floor_pairs = 7,
         .sizes = { 100, 1000, 10000 },
         .n_sizes = 3,
 };
@@ -482,6 +484,9 @@ static void build_tree(const char *root, int n, bool pin) {
                 link_to("../../../bus/platform", s = xasprintf("%s/subsystem", dev)), free(s);
                 mkdir_p(P("%s/sys/kernel/iommu_groups/%d/devices", root, i + 1)), free(p);
                 link_to(P("../../../kernel/iommu_groups/%d", i + 1), s = xasprintf("%s/iommu_group", dev)), free(p), free(s);
+                /* The group's character device, as the kernel's class device shows it (the CDI specs). */
+                mkdir_p(P("%s/sys/class/vfio/%d", root, i + 1)), free(p);
+                puts_file(P("%s/sys/class/vfio/%d/dev", root, i + 1), s = xasprintf("243:%d\n", i)), free(p), free(s);
                 link_to(P("../../../firmware/devicetree/base%s", g.path), s = xasprintf("%s/of_node", dev)), free(p), free(s);
                 {
                         size_t l0 = strlen(g.c0) + 1, l1 = strlen(g.c1) + 1;
@@ -708,6 +713,235 @@ static void apply_fk(int n, int rules) {
         print_apply(a);
         fk_free(fk);
         free(rootarg);
+}
+
+/* --- (f) apply against the floor: bench/floor.c, the bare system calls of the same pass --- */
+
+typedef struct RunRes {
+        double wall, user, sys;
+        int status;
+} RunRes;
+
+/* Runs ARGV with its output to /dev/null (or to OUT), and what it cost. */
+static RunRes run_quiet(const char *const *argv, const char *out) {
+        struct rusage ru;
+        uint64_t t0 = now_ns();
+        int status = 0;
+        pid_t pid = fork();
+
+        if (pid == 0) {
+                int null = open(out ?: "/dev/null", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+                (void) prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the benchmark */
+                dup2(null, 0);
+                dup2(null, 1);
+                dup2(null, 2);
+                execv(argv[0], (char *const *) argv);
+                _exit(127);
+        }
+        if (pid < 0 || wait4(pid, &status, 0, &ru) != pid)
+                die("cannot run %s: %m", argv[0]);
+        return (RunRes) {
+                .wall = (double) (now_ns() - t0) / 1e9, .user = tv_s(ru.ru_utime), .sys = tv_s(ru.ru_stime),
+                .status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+        };
+}
+
+/* A pin tree again as built: no override, no state record, no CDI spec. */
+static void tree_unpin(const char *root, int n) {
+        char *p;
+
+        for (int i = 0; i < n; i++) {
+                Gen g;
+
+                gen(i, &g);
+                puts_file(p = xasprintf("%s/sys/devices/platform/%s/driver_override", root, g.name), "(null)\n"), free(p);
+        }
+        rm_rf(p = xasprintf("%s/run/vfio-platform-bindd", root)), free(p);
+        rm_rf(p = xasprintf("%s/run/cdi", root)), free(p);
+}
+
+/* The names of the state records apply left: what it pinned. */
+static unsigned list_records(const char *root, const char *list) {
+        char *sd = xasprintf("%s/run/vfio-platform-bindd/platform", root);
+        FILE *f = fopen(list, "we");
+        DIR *d = opendir(sd);
+        struct dirent *e;
+        unsigned n = 0;
+
+        if (!f)
+                die("%s: %m", list);
+        while (d && (e = readdir(d)))
+                if (e->d_name[0] != '.') {
+                        fprintf(f, "%s\n", e->d_name);
+                        n++;
+                }
+        if (d)
+                closedir(d);
+        fclose(f);
+        free(sd);
+        return n;
+}
+
+/* System calls of one run, counted by strace -c -f: the "total" line; 0 without strace. */
+typedef struct Calls {
+        unsigned long total;
+        char top[512];  /* the most frequent ones, "name n, ..." */
+} Calls;
+
+static Calls count_calls(const char *const *argv, const char *tmp) {
+        Calls c = {};
+        const char *sargv[16];
+        char *out = xasprintf("%s/strace.out", tmp), *line = NULL;
+        size_t n = 0, size = 0, k = 0;
+        FILE *f;
+
+        if (!cfg.strace)
+                goto done;
+        sargv[n++] = cfg.strace;
+        sargv[n++] = "-f";
+        sargv[n++] = "-c";
+        sargv[n++] = "-U";
+        sargv[n++] = "name,calls";
+        sargv[n++] = "-S";
+        sargv[n++] = "calls";
+        sargv[n++] = "-o";
+        sargv[n++] = out;
+        for (size_t i = 0; argv[i] && n < 15; i++)
+                sargv[n++] = argv[i];
+        sargv[n] = NULL;
+        if (run_quiet(sargv, NULL).status != 0)
+                note("strace %s failed", argv[0]);
+        f = fopen(out, "re");
+        while (f && getline(&line, &size, f) > 0) {
+                char name[64];
+                unsigned long calls;
+
+                if (sscanf(line, " %63s %lu", name, &calls) != 2)
+                        continue;
+                if (strcmp(name, "total") == 0)
+                        c.total = calls;
+                else if (k < sizeof(c.top) - 80 && calls > 0)
+                        k += (size_t) snprintf(c.top + k, sizeof(c.top) - k, "%s%s %lu", k ? ", " : "", name, calls);
+        }
+        if (f)
+                fclose(f);
+        free(line);
+done:
+        unlink(out);
+        free(out);
+        return c;
+}
+
+typedef struct FloorRes {
+        const char *setup;      /* "noop" (converged) or "pin" */
+        int n, rules, pairs;
+        unsigned pinned;
+        double apply_cpu, floor_cpu, ratio;             /* medians; ratio: median of the pairs' */
+        double apply_wall, floor_wall, wall_ratio;
+        double apply_user, floor_user;
+        double cdi_cpu, cdi_ratio;                      /* apply as shipped: CDI specs written too */
+        Calls apply_calls, floor_calls, cdi_calls;
+} FloorRes;
+
+static FloorRes floors[4];
+static size_t n_floors;
+
+static int cmp_double(const void *a, const void *b) {
+        double x = *(const double *) a, y = *(const double *) b;
+
+        return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n) {
+        qsort(v, (size_t) n, sizeof(double), cmp_double);
+        return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* apply and the floor back to back on the same tree, PAIRS times, the order alternating. */
+static void measure_apply_floor(int n, int rules, bool pin) {
+        char *root = tmp_dir("floor"), *rootarg = xasprintf("--root=%s", root);
+        char *list = xasprintf("%s/pinned.list", root);
+        /* The floor writes no CDI spec: apply is compared without (--no-cdi), and as shipped. */
+        const char *apply_argv[] = { cfg.bindctl, rootarg, "--no-load-modules", "--no-cdi", "apply", NULL };
+        const char *cdi_argv[] = { cfg.bindctl, rootarg, "--no-load-modules", "apply", NULL };
+        const char *floor_argv[] = { cfg.floor, root, pin ? list : NULL, NULL };
+        FloorRes *f = &floors[n_floors++];
+        int pairs = cfg.floor_pairs;
+        double ac[16], fc[16], r[16], aw[16], fw[16], wr[16], au[16], fu[16], cc[16], cr[16];
+
+        build_tree(root, n, pin);
+        write_policy(root, rules);
+        *f = (FloorRes) { .setup = pin ? "pin" : "noop", .n = n, .rules = rules, .pairs = pairs };
+        /* A first pass of each warms the caches; apply's tells what to pin. */
+        if (run_quiet(apply_argv, NULL).status != 0)
+                die("apply failed on the floor's tree");
+        if (pin) {
+                f->pinned = list_records(root, list);
+                tree_unpin(root, n);
+        }
+        if (run_quiet(floor_argv, NULL).status != 0)
+                die("vpb-floor failed");
+        for (int k = 0; k < pairs; k++) {
+                RunRes a, b, c;
+
+                for (int j = 0; j < 2; j++) {
+                        bool apply_turn = (j == 0) == (k % 2 == 0);
+
+                        if (pin)
+                                tree_unpin(root, n);
+                        *(apply_turn ? &a : &b) = run_quiet(apply_turn ? apply_argv : floor_argv, NULL);
+                }
+                if (pin)
+                        tree_unpin(root, n);
+                c = run_quiet(cdi_argv, NULL);
+                if (a.status != 0 || b.status != 0 || c.status != 0)
+                        die("apply (exit %d, %d) or vpb-floor (exit %d) failed", a.status, c.status, b.status);
+                cc[k] = c.user + c.sys;
+                cr[k] = cc[k] / (b.user + b.sys);
+                ac[k] = a.user + a.sys;
+                fc[k] = b.user + b.sys;
+                r[k] = ac[k] / fc[k];
+                aw[k] = a.wall;
+                fw[k] = b.wall;
+                wr[k] = a.wall / b.wall;
+                au[k] = a.user;
+                fu[k] = b.user;
+        }
+        f->apply_cpu = median(ac, pairs);
+        f->floor_cpu = median(fc, pairs);
+        f->ratio = median(r, pairs);
+        f->apply_wall = median(aw, pairs);
+        f->floor_wall = median(fw, pairs);
+        f->wall_ratio = median(wr, pairs);
+        f->apply_user = median(au, pairs);
+        f->floor_user = median(fu, pairs);
+        f->cdi_cpu = median(cc, pairs);
+        f->cdi_ratio = median(cr, pairs);
+        if (pin)
+                tree_unpin(root, n);
+        f->apply_calls = count_calls(apply_argv, root);
+        if (pin)
+                tree_unpin(root, n);
+        f->floor_calls = count_calls(floor_argv, root);
+        if (pin)
+                tree_unpin(root, n);
+        f->cdi_calls = count_calls(cdi_argv, root);
+        printf("floor %-4s %6d dev %5d rules  %d pairs: apply cpu %.3f s, floor %.3f s: %.2fx (wall %.3f / %.3f s: %.2fx)",
+               f->setup, n, rules, pairs, f->apply_cpu, f->floor_cpu, f->ratio, f->apply_wall, f->floor_wall, f->wall_ratio);
+        if (f->apply_calls.total && f->floor_calls.total)
+                printf("; system calls per device: apply %.1f, floor %.1f", (double) f->apply_calls.total / n,
+                       (double) f->floor_calls.total / n);
+        printf("\nfloor %-4s %6d dev %5d rules  apply with CDI specs: cpu %.3f s: %.2fx the floor", f->setup, n, rules,
+               f->cdi_cpu, f->cdi_ratio);
+        if (f->cdi_calls.total)
+                printf("; system calls per device %.1f", (double) f->cdi_calls.total / n);
+        printf("\n");
+        rm_rf(root);
+        live_tree = NULL;
+        free(root);
+        free(rootarg);
+        free(list);
 }
 
 /* --- (b) latency --- */
@@ -1392,6 +1626,20 @@ static void write_json(void) {
                         a->setup, a->n, a->rules, a->wall, a->cpu, a->user, a->sys, a->bound, a->status,
                         i + 1 < n_applies ? "," : "");
         }
+        fprintf(f, "  ],\n  \"apply_floor\": [\n");
+        for (size_t i = 0; i < n_floors; i++) {
+                const FloorRes *x = &floors[i];
+
+                fprintf(f, "    {\"setup\": \"%s\", \"devices\": %d, \"rules\": %d, \"pairs\": %d, \"pinned\": %u, "
+                           "\"apply_cpu_s\": %.6f, \"floor_cpu_s\": %.6f, \"ratio\": %.4f, \"apply_user_s\": %.6f, "
+                           "\"floor_user_s\": %.6f, \"apply_wall_s\": %.6f, \"floor_wall_s\": %.6f, \"wall_ratio\": %.4f, "
+                           "\"cdi_cpu_s\": %.6f, \"cdi_ratio\": %.4f, \"cdi_syscalls\": %lu, \"cdi_top\": \"%s\", "
+                           "\"apply_syscalls\": %lu, \"floor_syscalls\": %lu, \"apply_top\": \"%s\", \"floor_top\": \"%s\"}%s\n",
+                        x->setup, x->n, x->rules, x->pairs, x->pinned, x->apply_cpu, x->floor_cpu, x->ratio, x->apply_user,
+                        x->floor_user, x->apply_wall, x->floor_wall, x->wall_ratio, x->cdi_cpu, x->cdi_ratio, x->cdi_calls.total,
+                        x->cdi_calls.top, x->apply_calls.total,
+                        x->floor_calls.total, x->apply_calls.top, x->floor_calls.top, i + 1 < n_floors ? "," : "");
+        }
         fprintf(f, "  ],\n  \"daemon\": {\"devices\": %d, \"rules\": %d, \"ready_wall_s\": %.6f, \"ready_cpu_s\": %.6f, "
                    "\"idle_s\": %.3f, \"idle_ctxt\": %llu, \"idle_watchdog\": %u, \"threads_before\": %u, "
                    "\"threads_after\": %u, \"forks_during_events\": %llu, \"exit_status\": %d,\n",
@@ -1438,8 +1686,18 @@ static char *find_program(const char *name) {
         return NULL;
 }
 
+/* Whether the comma-separated list ONLY names PART. */
+static bool wants(const char *only, const char *part) {
+        size_t n = strlen(part);
+
+        for (const char *p = only; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+                if (strncmp(p, part, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+                        return true;
+        return false;
+}
+
 int main(int argc, char **argv) {
-        const char *only = "apply,floor,daemon,direct,plain,driverctl";
+        const char *only = "apply,apply-floor,floor,daemon,direct,plain,driverctl";
 
         if (argc > 1 && strcmp(argv[1], "--listener") == 0)
                 return listener_main();
@@ -1461,6 +1719,8 @@ int main(int argc, char **argv) {
                         cfg.probe = a + 8;
                 else if (strncmp(a, "--inject=", 9) == 0)
                         cfg.inject = a + 9;
+                else if (strncmp(a, "--floor=", 8) == 0)
+                        cfg.floor = a + 8;
                 else if (strncmp(a, "--json=", 7) == 0)
                         cfg.json = a + 7;
                 else if (strncmp(a, "--only=", 7) == 0)
@@ -1470,9 +1730,10 @@ int main(int argc, char **argv) {
                         cfg.events = 1000;
                         cfg.floor_events = 500;
                         cfg.idle_seconds = 5;
+                        cfg.floor_pairs = 3;
                 } else
                         die("unknown argument %s; usage: vpb-bench --bindd=PATH --bindctl=PATH --probe=PATH --inject=PATH --json=FILE "
-                            "[--quick] [--only=apply,floor,daemon,direct,plain,driverctl]\n"
+                            "[--floor=PATH] [--quick] [--only=apply,apply-floor,floor,daemon,direct,plain,driverctl]\n"
                             "       vpb-bench --make-tree DIR DEVICES RULES pin|noop", a);
         }
         if (!cfg.bindd || !cfg.bindctl || !cfg.probe || !cfg.inject || !cfg.json)
@@ -1488,7 +1749,7 @@ int main(int argc, char **argv) {
         cfg.driverctl = find_program("driverctl");
         setvbuf(stdout, NULL, _IOLBF, 0);
 
-        if (strstr(only, "apply"))
+        if (wants(only, "apply"))
                 for (int rules = 10; rules <= 1000; rules *= 100) {
                         apply_tree(0, rules, true);
                         for (int s = 0; s < cfg.n_sizes; s++)
@@ -1499,16 +1760,25 @@ int main(int argc, char **argv) {
                         for (int s = 0; s < cfg.n_sizes; s++)
                                 apply_fk(cfg.sizes[s], rules);
                 }
-        if (strstr(only, "floor"))
+        if (wants(only, "apply-floor")) {
+                if (!cfg.floor)
+                        die("apply-floor needs --floor=PATH (bench/vpb-floor)");
+                cfg.strace = find_program("strace");
+                if (!cfg.strace)
+                        note("no strace: the system calls are not counted");
+                measure_apply_floor(cfg.sizes[cfg.n_sizes - 1], 1000, false);
+                measure_apply_floor(cfg.sizes[cfg.n_sizes - 1], 1000, true);
+        }
+        if (wants(only, "floor"))
                 measure_floor();
-        if (strstr(only, "daemon"))
+        if (wants(only, "daemon"))
                 measure_daemon();
-        if (strstr(only, "direct")) {
+        if (wants(only, "direct")) {
                 dmn.direct_ok = measure_direct();
                 if (!dmn.direct_ok)
                         note("the direct latency run failed (the daemon did not get ready)");
         }
-        if (strstr(only, "plain")) {
+        if (wants(only, "plain")) {
                 double w, c;
 
                 dmn.plain_ok = daemon_plain(0, &dmn.plain_rss0, &w, &c) &&
@@ -1521,8 +1791,8 @@ int main(int argc, char **argv) {
                 } else
                         note("the daemon without the fake kernel did not get ready (no uevent netlink socket?)");
         }
-        if (strstr(only, "driverctl")) {
-                if (!selected_1000 && strstr(only, "apply") == NULL)
+        if (wants(only, "driverctl")) {
+                if (!selected_1000 && !wants(only, "apply"))
                         apply_fk(1000, 10);
                 measure_driverctl();
         }

@@ -7,12 +7,13 @@
 # the source tree (BENCH_DOCS=DIR elsewhere). Nothing here is built by "make" or "make check".
 EXTRA_DIST += bench/policy-load.c tests/policy-gen.c tests/policy-gen.h
 EXTRA_DIST += bench/bench.mk bench/bench.c bench/lat-probe.c bench/lat-probe.h bench/nl-inject.c \
-	bench/run.sh bench/report.py bench/PROFILE.md
+	bench/floor.c bench/run.sh bench/report.py bench/PROFILE.md
 
 BENCH_FLAGS =
 BENCH_PROGRAM = bench/vpb-bench
 BENCH_PRELOADS = bench/lat-probe.so bench/nl-inject.so
-CLEANFILES += $(BENCH_PROGRAM) $(BENCH_PRELOADS) bench/results.json bench/output.txt
+BENCH_FLOOR = bench/vpb-floor
+CLEANFILES += $(BENCH_PROGRAM) $(BENCH_PRELOADS) $(BENCH_FLOOR) bench/results.json bench/output.txt
 
 if ENABLE_TESTS
 if HAVE_UMOCKDEV
@@ -32,11 +33,16 @@ bench/lat-probe.so: $(srcdir)/bench/lat-probe.c $(srcdir)/bench/lat-probe.h
 	@$(MKDIR_P) bench
 	$(AM_V_CCLD)$(CC) $(WARN_CFLAGS) -O2 -g -fPIC -fvisibility=hidden -shared -o $@ $(srcdir)/bench/lat-probe.c -ldl -lpthread
 
+# The floor of an apply pass (issue 16): the bare system calls, no library.
+$(BENCH_FLOOR): $(srcdir)/bench/floor.c
+	@$(MKDIR_P) bench
+	$(AM_V_CCLD)$(CC) $(WARN_CFLAGS) -O2 -g -o $@ $(srcdir)/bench/floor.c
+
 bench/nl-inject.so: $(srcdir)/bench/nl-inject.c
 	@$(MKDIR_P) bench
 	$(AM_V_CCLD)$(CC) $(WARN_CFLAGS) -O2 -g -fPIC -fvisibility=hidden -shared -o $@ $(srcdir)/bench/nl-inject.c -ldl
 
-bench: vfio-platform-bindd$(EXEEXT) vfio-platform-bindctl$(EXEEXT) $(FAKE_KERNEL_SHIM) $(BENCH_PROGRAM) $(BENCH_PRELOADS)
+bench: vfio-platform-bindd$(EXEEXT) vfio-platform-bindctl$(EXEEXT) $(FAKE_KERNEL_SHIM) $(BENCH_PROGRAM) $(BENCH_PRELOADS) $(BENCH_FLOOR)
 	$(SHELL) $(srcdir)/bench/run.sh --builddir='$(abs_top_builddir)' --srcdir='$(abs_top_srcdir)' $(BENCH_FLAGS)
 else
 bench:

@@ -83,6 +83,10 @@ def fmt(v, nd=1):
     return "-" if v is None else ("%.*f" % (nd, v))
 
 
+FLOOR_RATIO = {"noop": 1.2, "pin": 1.3}
+FLOOR_WHAT = {"noop": "converged", "pin": "pinning"}
+
+
 def verdict(ok):
     return "**met**" if ok else "**not met**"
 
@@ -171,6 +175,12 @@ def main():
         w("| idle: no wake-ups but the watchdog (WATCHDOG_USEC=30 s) | %d context switches in %.0f s, %d of them watchdog pings: %.1f/min, %.1f/min not the watchdog (extrapolated from %.0f s) | %s |"
           % (d["idle_ctxt"], d["idle_s"], d["idle_watchdog"], d["idle_ctxt"] * 60 / d["idle_s"],
              other * 60 / d["idle_s"], d["idle_s"], verdict(other == 0)))
+    for fl in res.get("apply_floor", []):
+        limit = FLOOR_RATIO[fl["setup"]]
+        w("| %s pass ≤ %g× the floor at %s devices × %s rules (CPU, median of %d paired runs; apply --no-cdi) | %.2f× (%.1f vs %.1f system calls per device) | %s |"
+          % (FLOOR_WHAT[fl["setup"]], limit, format(fl["devices"], ","), format(fl["rules"], ","), fl["pairs"],
+             fl["ratio"], fl["apply_syscalls"] / fl["devices"], fl["floor_syscalls"] / fl["devices"],
+             verdict(fl["ratio"] <= limit)))
     ours = find_apply("fk-bind", 1000, 10)
     ratio = None
     if dc["ran"] and ours and ours["bound"]:
@@ -208,6 +218,39 @@ def main():
           % (a["setup"], format(n, ","), format(a["rules"], ","), a["wall_s"], a["cpu_s"], a["user_s"], a["sys_s"],
              fmt(per_dev(a)), fmt(marginal(a)), fmt(a["wall_s"] / n * 1e6 if n else None), a["bound"], a["exit"]))
     w("")
+
+    # --- the floor ---
+    if res.get("apply_floor"):
+        w("## (f) `apply` against the floor")
+        w("")
+        w("bench/floor.c (`bench/vpb-floor`) makes only the system calls the pass needs, with no policy and no "
+          "decision, on the same plain tree as `apply` (`vpb-bench --make-tree`): for every platform device its "
+          "directory, `uevent`, `driver_override` and the `driver` link (9 calls); pinning adds one "
+          "`driver_override` write and a state record (temporary file, rename) for each device that `apply` "
+          "pinned in a first pass. Both run back to back, the order alternating, the pin tree reset before each "
+          "run; the ratio is the median of the pairs' ratios of CPU time (user + system). `apply --no-cdi` does "
+          "the floor's job; `apply` as shipped also writes the CDI specs of the bound devices (their IOMMU "
+          "groups and group nodes). System calls are counted by `strace -f -c`, start-up included, divided "
+          "by the devices.")
+        w("")
+        w("| Pass | Devices | Rules | apply --no-cdi CPU (s) | floor CPU (s) | ratio | wall ratio | system calls per device: apply / floor | apply with CDI specs: CPU (s), ratio, calls per device |")
+        w("|---|---:|---:|---:|---:|---:|---:|---|---|")
+        for fl in res["apply_floor"]:
+            n = fl["devices"]
+            w("| %s | %s | %s | %.3f | %.3f | **%.2f×** | %.2f× | %.1f / %.1f | %.3f, %.2f×, %.1f |"
+              % (FLOOR_WHAT[fl["setup"]], format(n, ","), format(fl["rules"], ","), fl["apply_cpu_s"],
+                 fl["floor_cpu_s"], fl["ratio"], fl["wall_ratio"], fl["apply_syscalls"] / n,
+                 fl["floor_syscalls"] / n, fl["cdi_cpu_s"], fl["cdi_ratio"], fl["cdi_syscalls"] / n))
+        w("")
+        for fl in res["apply_floor"]:
+            n = fl["devices"]
+            for who in ("apply", "cdi", "floor"):
+                top = ", ".join("%s %.2f" % (k, int(v) / n) for k, v in
+                                (x.rsplit(" ", 1) for x in fl[who + "_top"].split(", ") if x)
+                                if int(v) / n >= 0.05)
+                w("- %s, %s: %s" % (FLOOR_WHAT[fl["setup"]], {"apply": "apply --no-cdi", "cdi": "apply",
+                                                             "floor": "floor"}[who], top or "-"))
+        w("")
 
     # --- latency ---
     w("## (b) Event latency: `add` uevent → `driver_override` write")

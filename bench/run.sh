@@ -57,6 +57,7 @@ export BENCH_LOADAVG
         --bindctl="$builddir/vfio-platform-bindctl" \
         --probe="$builddir/bench/lat-probe.so" \
         --inject="$builddir/bench/nl-inject.so" \
+        --floor="$builddir/bench/vpb-floor" \
         --json="$json" $extra | tee "$out"
 echo "# the benchmark took $(( $(date +%s) - start )) s"
 

@@ -7,6 +7,7 @@ packages=(
         check umockdev libumockdev-dev valgrind systemd udev bash-completion
         nix-bin   # tests/test-packaging.sh: nix-instantiate parses and evaluates contrib/nixos
         python3   # the JSON and UTF-8 checks of tests/test-hostile-output.sh, test-nothing-silent.sh
+        strace    # make bench: the system calls of apply and of its floor (bench/floor.c)
 )
 missing=()
 for p in "${packages[@]}"; do
