@@ -48,8 +48,10 @@ int verb_apply(Context *c) {
         _cleanup_close_ int lock_fd = -EBADF;
         Engine e;
         bool rule_failed;
+        /* The CDI specs need the group of every device bound: read with the device then. */
         ApplyRun run = { .c = c, .e = &e,
-                         .flags = { .dry_run = c->dry_run, .reconcile = !c->early, .pin_only = c->early } };
+                         .flags = { .dry_run = c->dry_run, .reconcile = !c->early, .pin_only = c->early,
+                                    .lazy_group = c->dry_run || !c->cdi_dir } };
 
         if (load_policy(c, NULL, &p) < 0)
                 return EXIT_FAILED;

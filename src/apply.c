@@ -119,6 +119,10 @@ static int apply_bind(Engine *e, const Policy *p, ApplyResult *res, const ApplyF
                 res->report.status = BIND_ALREADY;
                 return 0;
         }
+        /* Binding, and whatever diagnoses it, looks at the group. */
+        r = sysfs_read_device_group(&e->sysfs, d);
+        if (r < 0)
+                return r;
         if (refuse_host_critical(e, res))
                 return 0;
         if (!whole && refuse_blocked(res))
@@ -170,7 +174,9 @@ static int apply_bind(Engine *e, const Policy *p, ApplyResult *res, const ApplyF
 }
 
 static int apply_unselected(Engine *e, ApplyResult *res, const ApplyFlags *flags) {
-        if (!flags->reconcile || e->state_fd < 0 ||
+        int r;
+
+        if (!flags->reconcile || e->state_fd < 0 || !state_maybe_exists(e->state_fd, res->device->bus, res->device->name) ||
             state_load(e->state_fd, res->device->bus, res->device->name, &res->record) < 0)
                 return 0; /* we never moved it */
         if (flags->keep) {
@@ -182,6 +188,9 @@ static int apply_unselected(Engine *e, ApplyResult *res, const ApplyFlags *flags
                 res->report.status = BIND_DONE;
                 return 0;
         }
+        r = sysfs_read_device_group(&e->sysfs, res->device);
+        if (r < 0)
+                return r;
         return engine_restore(e, res->device, &res->report);
 }
 
@@ -197,10 +206,14 @@ int apply_decide(Engine *e, const Policy *p, const DeviceInfo *d, IommuGroup *gr
 }
 
 int apply_device(Engine *e, const Policy *p, Bus bus, const char *name, const ApplyFlags *flags, ApplyResult *ret) {
+        const char *what;
         int r;
 
         *ret = (ApplyResult) {};
-        r = sysfs_read_device(&e->sysfs, bus, name, &ret->device);
+        /* lazy_group: the group when the bus binds by group (the decision needs it), else only
+         * to act (apply_bind(), apply_unselected()). */
+        r = sysfs_read_device_flags(&e->sysfs, bus, name, flags->lazy_group ? SYSFS_READ_NO_GROUP : 0, &ret->device,
+                                    &what);
         if (r == -ENODEV) {
                 ret->action = APPLY_GONE;
                 return 0;

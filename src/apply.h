@@ -16,6 +16,9 @@ typedef struct ApplyFlags {
         bool pin_only;          /* a device no other driver holds gets its override only, and binds
                                  * when probed (apply --early: udev's coldplug probes it through the
                                  * early rule, which loads the driver); a held one is moved */
+        bool lazy_group;        /* read a device's IOMMU group only to act on it, not for one already
+                                 * where the policy says or not selected (nothing needs it then but
+                                 * the CDI specs) */
 } ApplyFlags;
 
 typedef enum ApplyAction {

@@ -19,6 +19,7 @@ typedef struct DeviceInfo {
         char *driver;           /* bound driver; NULL when unbound */
         char *override;         /* driver_override; NULL when none ("(null)" in sysfs) */
         char *iommu_group;      /* group number; NULL when the device has none */
+        bool iommu_group_unread; /* read without it (SYSFS_READ_NO_GROUP): NULL says nothing yet */
         /* The bus's own keys (bus_table[].read_ids), NULL where the bus has none: */
         char *id;               /* "vvvv:dddd", lower case (PCI_ID; CDX vendor/device) */
         char *subsys_id;        /* "ssss:ssss", lower case (PCI_SUBSYS_ID) */

@@ -5,6 +5,7 @@
 
 #include "diag.h"
 #include "escape.h"
+#include "macro.h"
 
 static void diagnostics_addv(Diagnostics *d, const char *file, unsigned line, bool warning, const char *fmt,
                              va_list ap) {
@@ -81,11 +82,33 @@ void diagnostic_format(const Diagnostic *e, FILE *f) {
         fputc('\n', f);
 }
 
-void diagnostics_print(const Diagnostics *d, FILE *f) {
+static void diagnostics_print_to(const Diagnostics *d, FILE *f) {
         for (size_t i = 0; i < d->n; i++)
                 diagnostic_format(&d->items[i], f);
         if (d->oom)
                 fputs("Out of memory while collecting policy messages.\n", f);
+}
+
+/* Formatted in memory first and written at once: stderr is unbuffered, and the escaping writes
+ * piece by piece (one write(2) per character: 15,000 for a policy's 100 warnings). */
+void diagnostics_print(const Diagnostics *d, FILE *f) {
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0;
+        FILE *m;
+
+        if (d->n == 0 && !d->oom)
+                return;
+        m = open_memstream(&buf, &size);
+        if (!m) {
+                diagnostics_print_to(d, f);
+                return;
+        }
+        diagnostics_print_to(d, m);
+        if (fclose(m) != 0) {
+                diagnostics_print_to(d, f);
+                return;
+        }
+        fwrite(buf, 1, size, f);
 }
 
 bool diagnostics_failed(const Diagnostics *d) {

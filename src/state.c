@@ -300,6 +300,16 @@ int state_mark_write_hung(int state_fd, const char *attr) {
         return write(fd, line, (size_t) len) == len ? 0 : -EIO;
 }
 
+bool state_maybe_exists(int state_fd, Bus bus, const char *name) {
+        char dir[32], file[NAME_MAX + 1], path[sizeof dir + sizeof file];
+        struct stat st;
+
+        if (record_location(bus, name, dir, sizeof dir, file, sizeof file) < 0)
+                return true; /* state_load() says what is wrong */
+        snprintf(path, sizeof path, "%s/%s", dir, file);
+        return fstatat(state_fd, path, &st, AT_SYMLINK_NOFOLLOW) >= 0 || errno != ENOENT;
+}
+
 int state_load(int state_fd, Bus bus, const char *name, DeviceRecord *ret) {
         _cleanup_free_ char *text = NULL;
         _cleanup_close_ int dir_fd = -EBADF;

@@ -23,6 +23,9 @@ int state_open(int root_fd, bool create, int *ret_fd);
 int state_save(int state_fd, Bus bus, const char *name, const DeviceRecord *rec);
 /* -ENOENT when nothing is recorded. */
 int state_load(int state_fd, Bus bus, const char *name, DeviceRecord *ret);
+/* False when @name surely has no record: one fstatat() where state_load() needs three system
+ * calls to fail (a pass looks up every device that the policy does not select). */
+bool state_maybe_exists(int state_fd, Bus bus, const char *name);
 int state_remove(int state_fd, Bus bus, const char *name);
 /* A sysfs write has hung since boot (the file is under /run): the programs then write through a
  * worker thread that can give up on a write, instead of inline. */

@@ -187,7 +187,17 @@ static int read_of_node(int dirfd, DeviceInfo *d) {
 
 /* What a probe changes: the driver, the override, and the IOMMU group, which a platform device
  * only gets at its first probe (of_dma_configure), not when it is added. */
-static int read_volatile(int dirfd, DeviceInfo *d, const char **what) {
+static int read_group(int dirfd, DeviceInfo *d) {
+        int r;
+
+        free(d->iommu_group);
+        d->iommu_group = NULL;
+        d->iommu_group_unread = false;
+        r = sysfs_read_link_name(dirfd, "iommu_group", group_name_is_valid, &d->iommu_group);
+        return r == -ENOENT ? 0 : r;
+}
+
+static int read_volatile(int dirfd, DeviceInfo *d, bool group, const char **what) {
         _cleanup_free_ char *override = NULL;
         int r;
 
@@ -197,12 +207,16 @@ static int read_volatile(int dirfd, DeviceInfo *d, const char **what) {
         r = sysfs_read_link_name(dirfd, "driver", driver_link_is_valid, &d->driver);
         if (r < 0 && r != -ENOENT)
                 return r;
-        free(d->iommu_group);
-        d->iommu_group = NULL;
         *what = "iommu_group";
-        r = sysfs_read_link_name(dirfd, "iommu_group", group_name_is_valid, &d->iommu_group);
-        if (r < 0 && r != -ENOENT)
-                return r;
+        if (group) {
+                r = read_group(dirfd, d);
+                if (r < 0)
+                        return r;
+        } else {
+                free(d->iommu_group);
+                d->iommu_group = NULL;
+                d->iommu_group_unread = true;
+        }
 
         *what = "driver_override";
         r = sysfs_read_attr(dirfd, "driver_override", &override);
@@ -220,6 +234,11 @@ int sysfs_read_device(const Sysfs *s, Bus bus, const char *name, DeviceInfo **re
 }
 
 int sysfs_read_device_what(const Sysfs *s, Bus bus, const char *name, DeviceInfo **ret, const char **ret_what) {
+        return sysfs_read_device_flags(s, bus, name, 0, ret, ret_what);
+}
+
+int sysfs_read_device_flags(const Sysfs *s, Bus bus, const char *name, SysfsReadFlags flags, DeviceInfo **ret,
+                            const char **ret_what) {
         _cleanup_device_info_ DeviceInfo *d = NULL;
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *uevent = NULL;
@@ -254,7 +273,8 @@ int sysfs_read_device_what(const Sysfs *s, Bus bus, const char *name, DeviceInfo
         r = read_of_node(fd, d);
         if (r < 0)
                 return r;
-        r = read_volatile(fd, d, ret_what);
+        r = read_volatile(fd, d, !(flags & SYSFS_READ_NO_GROUP) || bus_table[bus].unit == BIND_UNIT_IOMMU_GROUP,
+                          ret_what);
         if (r < 0)
                 return r;
         *ret_what = NULL;
@@ -268,7 +288,18 @@ int sysfs_refresh_device(const Sysfs *s, DeviceInfo *d) {
 
         if (fd < 0)
                 return fd;
-        return read_volatile(fd, d, &what);
+        return read_volatile(fd, d, true, &what);
+}
+
+int sysfs_read_device_group(const Sysfs *s, DeviceInfo *d) {
+        _cleanup_close_ int fd = -EBADF;
+
+        if (!d->iommu_group_unread)
+                return 0;
+        fd = sysfs_open_device(s, d->bus, d->name);
+        if (fd < 0)
+                return fd;
+        return read_group(fd, d);
 }
 
 int sysfs_read_module_param(const Sysfs *s, const char *module, const char *param, char **ret) {

@@ -38,6 +38,15 @@ int sysfs_read_device(const Sysfs *s, Bus bus, const char *name, DeviceInfo **re
  * "driver_override", ...) in @ret_what (NULL when the device itself could not be opened).
  * -EBADMSG: an attribute holds a NUL byte, or a link names something that is not a valid name. */
 int sysfs_read_device_what(const Sysfs *s, Bus bus, const char *name, DeviceInfo **ret, const char **ret_what);
+/* Without the IOMMU group (one readlinkat less per device: a converged pass needs it for no
+ * device), unless the bus binds by group; d->iommu_group_unread says so, and
+ * sysfs_read_device_group() reads it when it is needed (a bind, a diagnosis, a CDI spec). */
+typedef enum SysfsReadFlags {
+        SYSFS_READ_NO_GROUP = 1 << 0,
+} SysfsReadFlags;
+int sysfs_read_device_flags(const Sysfs *s, Bus bus, const char *name, SysfsReadFlags flags, DeviceInfo **ret,
+                            const char **ret_what);
+int sysfs_read_device_group(const Sysfs *s, DeviceInfo *d);
 /* Refreshes what a probe changes: driver, override, IOMMU group. */
 int sysfs_refresh_device(const Sysfs *s, DeviceInfo *d);
 

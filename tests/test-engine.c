@@ -63,6 +63,22 @@ START_TEST(test_read_device) {
         ck_assert_ptr_null(d->override);
         ck_assert_str_eq(d->iommu_group, "3");
 
+        /* Without the group: unread until asked for, then the same as a full read. */
+        {
+                _cleanup_device_info_ DeviceInfo *lazy = NULL;
+                const char *what;
+
+                ck_assert_int_eq(sysfs_read_device_flags(&engine.sysfs, BUS_PLATFORM, "a003e00.virtio_mmio",
+                                                         SYSFS_READ_NO_GROUP, &lazy, &what), 0);
+                ck_assert(lazy->iommu_group_unread);
+                ck_assert_ptr_null(lazy->iommu_group);
+                ck_assert_str_eq(lazy->driver, "virtio-mmio");
+                ck_assert_int_eq(sysfs_read_device_group(&engine.sysfs, lazy), 0);
+                ck_assert(!lazy->iommu_group_unread);
+                ck_assert_str_eq(lazy->iommu_group, "3");
+                ck_assert(!d->iommu_group_unread);
+        }
+
         ck_assert_int_eq(sysfs_list_devices(&engine.sysfs, BUS_PLATFORM, &names), 0);
         ck_assert_uint_eq(strv_length(names), 2);
         ck_assert_str_eq(names[0], "a003e00.virtio_mmio");
