@@ -284,6 +284,21 @@ static void warn_host_critical(Context *c, const Policy *p) {
         engine_done(&e);
 }
 
+/* Above this many rules that the index cannot anchor, every device costs that many matches. */
+#define UNINDEXED_WARN 256
+
+/* Rules with no literal start or end on any indexed key (only "*"-ended globs, or only keys that
+ * are not indexed such as bus =): each one is tried on every device, at every event. */
+static void warn_unindexed(const Policy *p) {
+        size_t n = match_index_unindexed(p->index);
+
+        if (n > UNINDEXED_WARN)
+                log_warning("warning: %zu rules have no literal start or end in any device, compatible, path or "
+                            "pci-id value (e.g. only \"vendor*\" patterns, or only bus =): each of them is tried on "
+                            "every device. Above %d, give them an exact value or a literal prefix or suffix.",
+                            n, UNINDEXED_WARN);
+}
+
 int verb_check(Context *c) {
         _cleanup_policy_ Policy *p = NULL;
         int r;
@@ -294,6 +309,7 @@ int verb_check(Context *c) {
 
         printf("# %zu rule%s from %zu file%s\n", p->n_rules, p->n_rules == 1 ? "" : "s",
                strv_length(p->files), strv_length(p->files) == 1 ? "" : "s");
+        warn_unindexed(p);
         STRV_FOREACH(f, p->files) {
                 fputs("#   ", stdout);
                 fputs_cescaped(*f, stdout);

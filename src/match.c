@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Each rule is indexed under one of its keys (its anchor): the device name, the DT path or the
- * compatibles, as exact values or as the literal prefix of globs. A device then looks up its own
- * name, path and compatibles, and only the rules found (plus the few that have no usable anchor)
- * are evaluated, in policy order, so that the first matching rule still wins. Thousands of exact
- * rules cost a few hash lookups per device.
+ * compatibles, as exact values, as the literal prefix of globs, or for globs that start with a
+ * wildcard ("*,uart") as their literal suffix. A device then looks up its own name, path and
+ * compatibles (whole, and their prefixes and suffixes of the lengths in use), and only the rules
+ * found (plus the few that have no usable anchor) are evaluated, in policy order, so that the
+ * first matching rule still wins. Thousands of rules cost a few hash lookups per device.
  */
 #include <fnmatch.h>
 #include <stdlib.h>
@@ -16,11 +17,18 @@
 
 #define PREFIX_LENGTHS_MAX 16
 
+/* The distinct lengths of the literal prefixes (or suffixes) indexed under one key: a device
+ * value is looked up once per length. */
+typedef struct Lengths {
+        size_t len[PREFIX_LENGTHS_MAX];
+        size_t n;
+} Lengths;
+
 typedef struct KeyIndex {
         IndexMap *exact;
         IndexMap *prefix;                       /* literal prefix of a glob → rules */
-        size_t prefix_lengths[PREFIX_LENGTHS_MAX];
-        size_t n_prefix_lengths;
+        IndexMap *suffix;                       /* literal suffix of a glob without a prefix → rules */
+        Lengths prefix_lengths, suffix_lengths;
 } KeyIndex;
 
 struct MatchIndex {
@@ -100,12 +108,34 @@ static size_t literal_prefix(const char *s) {
         return strcspn(s, "*?[");
 }
 
+/* The literal tail every match ends with: after the last wildcard, bracket or backslash. */
+static size_t literal_suffix(const char *s) {
+        size_t n = strlen(s), k = 0;
+
+        while (k < n && !strchr("*?[]\\", s[n - 1 - k]))
+                k++;
+        return k;
+}
+
+static bool lengths_has(const Lengths *l, size_t len) {
+        for (size_t j = 0; j < l->n; j++)
+                if (l->len[j] == len)
+                        return true;
+        return false;
+}
+
+static void lengths_add(Lengths *l, size_t len) {
+        if (!lengths_has(l, len))
+                l->len[l->n++] = len;
+}
+
 MatchIndex *match_index_free(MatchIndex *idx) {
         if (!idx)
                 return NULL;
         for (MatchKey k = 0; k < _MATCH_KEY_MAX; k++) {
                 index_map_free(idx->keys[k].exact);
                 index_map_free(idx->keys[k].prefix);
+                index_map_free(idx->keys[k].suffix);
         }
         free(idx->scan);
         free(idx);
@@ -113,9 +143,19 @@ MatchIndex *match_index_free(MatchIndex *idx) {
 }
 
 /* The anchor: a key all of whose values are exact, else one whose globs all have a literal
- * prefix (and whose prefix lengths still fit the table). Device names are the most selective. */
+ * prefix or suffix (and whose lengths still fit the tables). Device names are the most selective. */
 /* The keys a rule can be indexed under, most selective first. */
 static const MatchKey anchor_order[] = { MATCH_DEVICE, MATCH_PCI_ID, MATCH_PATH, MATCH_COMPATIBLE };
+
+/* Where a glob goes: the longer of its literal prefix and suffix (a path glob "/soc/STAR/uart@1000"
+ * is better known by its end than by "/soc/"); false when it has neither. */
+static bool glob_anchor(const char *value, bool *ret_suffix, size_t *ret_len) {
+        size_t pre = literal_prefix(value), suf = literal_suffix(value);
+
+        *ret_suffix = suf > pre;
+        *ret_len = suf > pre ? suf : pre;
+        return *ret_len > 0;
+}
 
 static int pick_anchor(const MatchIndex *idx, const Rule *r) {
         int best = -1;
@@ -124,20 +164,24 @@ static int pick_anchor(const MatchIndex *idx, const Rule *r) {
                 MatchKey k = anchor_order[o];
                 const KeyIndex *ki = &idx->keys[k];
                 bool exact = true, usable = r->n_patterns[k] > 0;
-                size_t new_lengths = 0;
+                Lengths pre = ki->prefix_lengths, suf = ki->suffix_lengths;
 
                 for (size_t i = 0; i < r->n_patterns[k] && usable; i++) {
                         const Pattern *p = &r->patterns[k][i];
-                        size_t len = literal_prefix(p->value);
-                        bool known = false;
+                        bool suffix;
+                        size_t len;
+                        Lengths *l;
 
                         if (!p->glob)
                                 continue;
                         exact = false;
-                        for (size_t j = 0; j < ki->n_prefix_lengths; j++)
-                                known = known || ki->prefix_lengths[j] == len;
-                        new_lengths += !known;
-                        usable = len > 0 && ki->n_prefix_lengths + new_lengths <= PREFIX_LENGTHS_MAX;
+                        usable = glob_anchor(p->value, &suffix, &len);
+                        l = suffix ? &suf : &pre;
+                        if (usable && !lengths_has(l, len)) {
+                                usable = l->n < PREFIX_LENGTHS_MAX;
+                                if (usable)
+                                        l->len[l->n++] = len;
+                        }
                 }
                 if (usable && exact)
                         return k;
@@ -167,13 +211,13 @@ static int index_rule(MatchIndex *idx, const Rule *r) {
                 if (!p->glob) {
                         q = index_map_add(ki->exact, p->value, strlen(p->value), r->index);
                 } else {
-                        size_t len = literal_prefix(p->value), j;
+                        size_t len, n = strlen(p->value);
+                        bool suffix;
 
-                        for (j = 0; j < ki->n_prefix_lengths && ki->prefix_lengths[j] != len; j++)
-                                ;
-                        if (j == ki->n_prefix_lengths)
-                                ki->prefix_lengths[ki->n_prefix_lengths++] = len;
-                        q = index_map_add(ki->prefix, p->value, len, r->index);
+                        (void) glob_anchor(p->value, &suffix, &len);
+                        lengths_add(suffix ? &ki->suffix_lengths : &ki->prefix_lengths, len);
+                        q = suffix ? index_map_add(ki->suffix, p->value + n - len, len, r->index)
+                                   : index_map_add(ki->prefix, p->value, len, r->index);
                 }
                 if (q < 0)
                         return q;
@@ -190,7 +234,8 @@ int match_index_build(const Policy *p, MatchIndex **ret) {
         for (MatchKey k = 0; k < _MATCH_KEY_MAX; k++) {
                 idx->keys[k].exact = index_map_new();
                 idx->keys[k].prefix = index_map_new();
-                if (!idx->keys[k].exact || !idx->keys[k].prefix)
+                idx->keys[k].suffix = index_map_new();
+                if (!idx->keys[k].exact || !idx->keys[k].prefix || !idx->keys[k].suffix)
                         r = -ENOMEM;
         }
         for (size_t i = 0; i < p->n_rules && r >= 0; i++)
@@ -234,14 +279,39 @@ static void candidates_lookup(Candidates *c, const KeyIndex *ki, const char *s) 
         size_t len = strlen(s);
 
         candidates_add(c, index_map_get(ki->exact, s, len));
-        for (size_t j = 0; j < ki->n_prefix_lengths; j++)
-                if (ki->prefix_lengths[j] <= len)
-                        candidates_add(c, index_map_get(ki->prefix, s, ki->prefix_lengths[j]));
+        for (size_t j = 0; j < ki->prefix_lengths.n; j++)
+                if (ki->prefix_lengths.len[j] <= len)
+                        candidates_add(c, index_map_get(ki->prefix, s, ki->prefix_lengths.len[j]));
+        for (size_t j = 0; j < ki->suffix_lengths.n; j++)
+                if (ki->suffix_lengths.len[j] <= len)
+                        candidates_add(c, index_map_get(ki->suffix, s + len - ki->suffix_lengths.len[j],
+                                                        ki->suffix_lengths.len[j]));
 }
 
 static int cmp_u32(const void *a, const void *b) {
         uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
         return x < y ? -1 : x > y;
+}
+
+/* A device's candidates are a few sorted runs of rule indices: insertion sort for a handful
+ * (glibc's qsort() is a merge sort with a temporary buffer). */
+static void sort_candidates(uint32_t *v, size_t n) {
+        if (n > 32) {
+                qsort(v, n, sizeof(uint32_t), cmp_u32);
+                return;
+        }
+        for (size_t i = 1; i < n; i++) {
+                uint32_t x = v[i];
+                size_t j = i;
+
+                for (; j > 0 && v[j - 1] > x; j--)
+                        v[j] = v[j - 1];
+                v[j] = x;
+        }
+}
+
+size_t match_index_unindexed(const MatchIndex *idx) {
+        return idx ? idx->n_scan : 0;
 }
 
 static void decide_linear(const Policy *p, const DeviceInfo *d, Decision *ret) {
@@ -278,8 +348,7 @@ void policy_decide(const Policy *p, const DeviceInfo *d, Decision *ret) {
                         free(c.items);
                 return decide_linear(p, d, ret);
         }
-        if (c.n > 1)
-                qsort(c.items, c.n, sizeof(uint32_t), cmp_u32);
+        sort_candidates(c.items, c.n);
         for (size_t i = 0; i < c.n; i++) {
                 const Rule *r;
 

@@ -32,3 +32,6 @@ const char *verdict_to_string(Verdict v) _pure_;
 /* The index that keeps policy_decide() from scanning every rule. */
 int match_index_build(const Policy *p, MatchIndex **ret);
 MatchIndex *match_index_free(MatchIndex *i);
+/* How many rules the index cannot anchor (no key whose globs all have a literal prefix or
+ * suffix): each of them is evaluated for every device. */
+size_t match_index_unindexed(const MatchIndex *idx);

@@ -39,6 +39,20 @@ mkdir -p "$tmp/empty"
 $ctl --root="$tmp/empty" check >"$tmp/out" 2>&1 && rc=0 || rc=$?
 [ "$rc" = 0 ] && grep -qx '# 0 rules from 0 files' "$tmp/out" && ok "check on an empty root" || ko "check on an empty root (rc=$rc)"
 
+# Rules the match index cannot anchor (no literal start or end): a warning above 256, exit 0;
+# the same number with a literal suffix ("*,x1") is indexed: no warning.
+mkdir -p "$tmp/globs/etc/vfio-platform-bind.d"
+i=0; while [ $i -lt 300 ]; do printf '[u%d]\ncompatible = *,x%d*\n' $i $i; i=$((i + 1)); done \
+        >"$tmp/globs/etc/vfio-platform-bind.d/50-globs.conf"
+$ctl --root="$tmp/globs" check >"$tmp/out" 2>"$tmp/err" && rc=0 || rc=$?
+[ "$rc" = 0 ] && grep -q "^warning: 300 rules have no literal start or end" "$tmp/err" &&
+        ok "check warns about 300 unindexable patterns" || { ko "unindexable warning (rc=$rc)"; cat "$tmp/err"; }
+i=0; while [ $i -lt 300 ]; do printf '[u%d]\ncompatible = *,x%d\n' $i $i; i=$((i + 1)); done \
+        >"$tmp/globs/etc/vfio-platform-bind.d/50-globs.conf"
+$ctl --root="$tmp/globs" check >"$tmp/out" 2>"$tmp/err" && rc=0 || rc=$?
+[ "$rc" = 0 ] && ! grep -q "literal start or end" "$tmp/err" &&
+        ok "300 globs with a literal suffix: no warning" || { ko "suffix globs warned (rc=$rc)"; cat "$tmp/err"; }
+
 # Usage errors: exit 2.
 $ctl frobnicate >/dev/null 2>&1 && rc=0 || rc=$?
 [ "$rc" = 2 ] && ok "unknown command exits 2" || ko "unknown command exits $rc"

@@ -147,6 +147,76 @@ START_TEST(test_index_agrees_with_scan) {
 }
 END_TEST
 
+/* Globs that start with a wildcard are indexed by their literal suffix: on a generated corpus of
+ * such rules (mixed with exact values, prefixes and globs with no literal end at all), the same
+ * decision as a plain scan for every device, and only the latter rules left unindexed. */
+static unsigned rnd(unsigned *st, unsigned n) {
+        *st = *st * 1103515245u + 12345u;
+        return (*st >> 8) % n;
+}
+
+START_TEST(test_suffix_index_agrees_with_scan) {
+        _cleanup_free_ char *text = NULL;
+        _cleanup_policy_ Policy *p = NULL;
+        size_t len = 0, unanchored = 0;
+        unsigned st = 42;
+        Diagnostics d = {};
+        FILE *f = open_memstream(&text, &len);
+
+        for (int i = 0; i < 600; i++) {
+                unsigned v = rnd(&st, 60), w = rnd(&st, 30);
+
+                fprintf(f, "[r%d]\n", i);
+                switch (rnd(&st, 12)) {
+                case 0: fprintf(f, "compatible = *,chip%u\n", v); break;
+                case 1: fprintf(f, "compatible = *chip%u\n", v); break;
+                case 2: fprintf(f, "compatible = *,c?ip%u\n", v); break;
+                case 3: fprintf(f, "compatible = ?end%u,*%u\n", w, v); break;
+                case 4: fprintf(f, "device = *%x.x\n", v); break;
+                case 5: fprintf(f, "device = *[0-3]%u.x\naction = ignore\n", w); break;
+                case 6: fprintf(f, "path = /*/node@%x\n", v); break;
+                case 7: fprintf(f, "path = /soc/*@%x\ncompatible = *,chip%u\n", v, w); break;
+                case 8: fprintf(f, "compatible = vend%u,chip%u\n", w, v); break;
+                case 9: fprintf(f, "device = %x*\n", v); break;
+                case 10: /* no literal end on any key: evaluated for every device */
+                        fprintf(f, "compatible = *,chip%u*\n", v);
+                        unanchored++;
+                        break;
+                default: fprintf(f, "compatible = *,chip%u\ndevice = *%u.x\n", v, w); break;
+                }
+        }
+        fclose(f);
+        p = tu_parse(text, &d);
+        if (diagnostics_failed(&d))
+                diagnostics_print(&d, stderr);
+        ck_assert(!diagnostics_failed(&d));
+        ck_assert_ptr_nonnull(p->index);
+        ck_assert_uint_eq(match_index_unindexed(p->index), unanchored);
+
+        for (int j = 0; j < 5000; j++) {
+                char name[64], path[64], c0[32], c1[32];
+                char *compat[] = { c0, c1, NULL };
+                Decision fast, slow;
+                MatchIndex *saved;
+
+                snprintf(name, sizeof name, "%x%u.x", rnd(&st, 64), rnd(&st, 40));
+                snprintf(path, sizeof path, rnd(&st, 2) ? "/soc/node@%x" : "/soc/bus/x@%x", rnd(&st, 70));
+                snprintf(c0, sizeof c0, "%cend%u,chip%u", "vbs"[rnd(&st, 3)], rnd(&st, 35), rnd(&st, 70));
+                snprintf(c1, sizeof c1, "vend%u,c%cip%u", rnd(&st, 35), "hx"[rnd(&st, 2)], rnd(&st, 70));
+                DeviceInfo di = dev(name, BUS_PLATFORM, rnd(&st, 5) ? path : NULL, rnd(&st, 4) ? compat : NULL);
+
+                policy_decide(p, &di, &fast);
+                saved = p->index;
+                p->index = NULL;
+                policy_decide(p, &di, &slow);
+                p->index = saved;
+                ck_assert_int_eq(fast.verdict, slow.verdict);
+                ck_assert_ptr_eq(fast.rule, slow.rule);
+        }
+        diagnostics_clear(&d);
+}
+END_TEST
+
 static Suite *match_suite(void) {
         Suite *s = suite_create("match");
         TCase *tc = tcase_create("decide");
@@ -155,6 +225,7 @@ static Suite *match_suite(void) {
         tcase_add_test(tc, test_and_or);
         tcase_add_test(tc, test_globs);
         tcase_add_test(tc, test_index_agrees_with_scan);
+        tcase_add_test(tc, test_suffix_index_agrees_with_scan);
         suite_add_tcase(s, tc);
         return s;
 }
