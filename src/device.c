@@ -61,15 +61,29 @@ int device_info_set_compatibles_from_uevent(DeviceInfo *d, const char *(*get)(vo
         if (n > COMPATIBLES_MAX)
                 n = COMPATIBLES_MAX;
 
-        for (unsigned long i = 0; i < n; i++) {
-                char key[32];
+        /* One array for all: strv_extend() would reallocate at each. */
+        l = calloc(n + 1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        for (unsigned long i = 0, k = 0; i < n; i++) {
+                char key[32] = "OF_COMPATIBLE_", digits[24];
+                size_t nd = 0;
 
-                snprintf(key, sizeof key, "OF_COMPATIBLE_%lu", i);
+                /* The key without snprintf(): this runs for every device of every pass. */
+                for (unsigned long x = i; nd == 0 || x > 0; x /= 10)
+                        digits[nd++] = (char) ('0' + x % 10);
+                for (size_t j = 0; j < nd; j++)
+                        key[14 + j] = digits[nd - 1 - j];
+                key[14 + nd] = '\0';
                 v = get(userdata, key);
                 if (!v || !compatible_is_sane(v, strlen(v)))
                         continue;
-                if (strv_extend(&l, v) < 0)
+                if (!(l[k++] = strdup(v)))
                         return -ENOMEM;
+        }
+        if (!l[0]) { /* none usable: no DT data, as before any was read */
+                strv_free(l);
+                l = NULL;
         }
         strv_free(d->compatibles);
         d->compatibles = TAKE_PTR(l);
@@ -97,18 +111,51 @@ int device_info_set_compatibles_from_dt(DeviceInfo *d, const char *data, size_t 
         return 0;
 }
 
+/* The lines of a uevent file, cut in place in a copy: "KEY=VALUE" becomes "KEY\0VALUE\0". */
 typedef struct UeventLines {
-        char **keys;
-        char **values;
+        char *text;
+        const char **kv;        /* key, value, key, value, ... */
+        size_t n;               /* pairs */
 } UeventLines;
 
 static const char *uevent_get(void *userdata, const char *key) {
         UeventLines *u = userdata;
 
-        for (size_t i = 0; u->keys && u->keys[i]; i++)
-                if (streq(u->keys[i], key))
-                        return u->values[i];
+        for (size_t i = 0; i < u->n; i++)
+                if (streq(u->kv[2 * i], key))
+                        return u->kv[2 * i + 1];
         return NULL;
+}
+
+/* One copy of the text and one array, not two strndup() per line. */
+static int uevent_split(const char *text, UeventLines *ret) {
+        size_t lines = 1, n = 0;
+        char *t;
+
+        for (const char *p = text; *p; p++)
+                lines += *p == '\n';
+        t = strdup(text);
+        ret->kv = t ? malloc(2 * lines * sizeof(char *)) : NULL;
+        if (!ret->kv) {
+                free(t);
+                return -ENOMEM;
+        }
+        ret->text = t;
+        for (char *p = t; *p;) {
+                char *nl = strchrnul(p, '\n'), *eq = memchr(p, '=', nl - p);
+                bool last = !*nl;
+
+                *nl = '\0';
+                if (eq) {
+                        *eq = '\0';
+                        ret->kv[2 * n] = p;
+                        ret->kv[2 * n + 1] = eq + 1;
+                        n++;
+                }
+                p = last ? nl : nl + 1;
+        }
+        ret->n = n;
+        return 0;
 }
 
 static int replace_str(char **dst, const char *src) {
@@ -121,51 +168,43 @@ static int replace_str(char **dst, const char *src) {
         return 0;
 }
 
+static int parse_uevent_lines(DeviceInfo *d, UeventLines *u);
+
 int device_info_parse_uevent(DeviceInfo *d, const char *text) {
-        _cleanup_strv_free_ char **keys = NULL, **values = NULL;
-        UeventLines u;
+        UeventLines u = {};
+        int r;
+
+        r = uevent_split(text ?: "", &u);
+        if (r < 0)
+                return r;
+        r = parse_uevent_lines(d, &u);
+        free(u.text);
+        free(u.kv);
+        return r;
+}
+
+static int parse_uevent_lines(DeviceInfo *d, UeventLines *u) {
         const char *v;
         int r;
 
-        for (const char *p = text; p && *p;) {
-                const char *nl = strchrnul(p, '\n'), *eq = memchr(p, '=', nl - p);
-
-                if (eq) {
-                        char *k = strndup(p, eq - p), *val = strndup(eq + 1, nl - eq - 1);
-                        if (!k || !val) {
-                                free(k);
-                                free(val);
-                                return -ENOMEM;
-                        }
-                        if (strv_push(&keys, k) < 0) {
-                                free(val);
-                                return -ENOMEM;
-                        }
-                        if (strv_push(&values, val) < 0)
-                                return -ENOMEM;
-                }
-                p = *nl ? nl + 1 : nl;
-        }
-
-        u = (UeventLines) { keys, values };
-        v = uevent_get(&u, "OF_FULLNAME");
+        v = uevent_get(u, "OF_FULLNAME");
         if (v && v[0] == '/' && strlen(v) <= DT_PATH_MAX) {
                 r = replace_str(&d->of_fullname, v);
                 if (r < 0)
                         return r;
         }
-        v = uevent_get(&u, "MODALIAS");
+        v = uevent_get(u, "MODALIAS");
         if (v) {
                 r = replace_str(&d->modalias, v);
                 if (r < 0)
                         return r;
         }
-        if (!d->driver && (v = uevent_get(&u, "DRIVER")) && driver_name_is_valid(v)) {
+        if (!d->driver && (v = uevent_get(u, "DRIVER")) && driver_name_is_valid(v)) {
                 r = replace_str(&d->driver, v);
                 if (r < 0)
                         return r;
         }
-        r = device_info_set_compatibles_from_uevent(d, uevent_get, &u);
+        r = device_info_set_compatibles_from_uevent(d, uevent_get, u);
         return r == -EINVAL ? 0 : r;
 }
 
