@@ -20,7 +20,47 @@ typedef struct ApplyRun {
         const Policy *p;
         ApplyFlags flags;
         unsigned failed, bound, pinned, refused;
+        /* The CDI specs from the pass itself: the devices it found or left bound (names and
+         * groups owned here). A pass that moved whole groups walks again: a member bound by a
+         * later device's rule was seen before it moved. */
+        CdiDevice *cdi;
+        size_t n_cdi;
+        bool cdi_walk_again;
 } ApplyRun;
+
+static void cdi_collect(ApplyRun *run, Bus bus, const char *name, ApplyResult *res) {
+        DeviceInfo *d = res->device;
+        CdiDevice *cds;
+
+        if (res->decision.rule->group == GROUP_WHOLE)
+                run->cdi_walk_again = true;
+        /* A platform device gets its group at its first probe: read it again after ours. */
+        if (!d->iommu_group && res->report.status == BIND_DONE)
+                (void) sysfs_refresh_device(&run->e->sysfs, d);
+        if (!driver_is_vfio(res->decision.driver) || !d->iommu_group)
+                return;
+        cds = reallocarray(run->cdi, run->n_cdi + 1, sizeof(CdiDevice));
+        if (!cds) {
+                run->cdi_walk_again = true;
+                return;
+        }
+        run->cdi = cds;
+        cds[run->n_cdi] = (CdiDevice) {
+                .bus = bus, .name = strdup(name), .group = strdup(d->iommu_group),
+                .cdi_name = res->decision.rule->cdi_name,
+        };
+        if (!cds[run->n_cdi].name || !cds[run->n_cdi].group)
+                run->cdi_walk_again = true;
+        run->n_cdi++;
+}
+
+static void cdi_done(ApplyRun *run) {
+        for (size_t i = 0; i < run->n_cdi; i++) {
+                free((char *) run->cdi[i].name);
+                free((char *) run->cdi[i].group);
+        }
+        free(run->cdi);
+}
 
 static int apply_one(Bus bus, const char *name, int error, void *userdata) {
         ApplyRun *run = userdata;
@@ -35,6 +75,10 @@ static int apply_one(Bus bus, const char *name, int error, void *userdata) {
         }
         r = apply_device(run->e, run->p, bus, name, &run->flags, &res);
         s = report_apply(bus, name, r, &res, run->c->dry_run, STATE_UNSELECTED);
+        /* Pinned (apply --early): on no VFIO driver yet, in no spec until it is bound. */
+        if (s == STATE_BOUND && res.report.status != BIND_PINNED && !run->c->dry_run && run->c->cdi_dir && res.device &&
+            res.decision.rule)
+                cdi_collect(run, bus, name, &res);
         run->failed += s == STATE_FAILED;
         run->refused += s == STATE_REFUSED;
         run->pinned += s == STATE_BOUND && res.report.status == BIND_PINNED;
@@ -74,8 +118,10 @@ int verb_apply(Context *c) {
         log_info("%u device%s %s, %u failed%s.", run.bound, run.bound == 1 ? "" : "s",
                  c->dry_run ? "would be bound" : "bound", run.failed,
                  run.refused ? ", some refused as host-critical" : "");
-        if (!c->dry_run && c->cdi_dir && write_cdi_specs(c, &e, p) < 0)
+        if (!c->dry_run && c->cdi_dir &&
+            (run.cdi_walk_again ? write_cdi_specs(c, &e, p) : write_cdi_specs_of(c, run.cdi, run.n_cdi)) < 0)
                 run.failed++;
+        cdi_done(&run);
         engine_done(&e);
         return run.failed > 0 || rule_failed ? EXIT_FAILED : EXIT_SUCCESS;
 }

@@ -51,10 +51,24 @@ int status_cdi_names(DeviceInfo **devs, StatusRow *rows, size_t n, char ***ret) 
         return 0;
 }
 
+int write_cdi_specs_of(Context *c, CdiDevice *cds, size_t n) {
+        CdiNode container;
+        int r;
+
+        cdi_resolve_nodes(c->root.fd, cds, n, &container);
+        r = cdi_write_specs(c->root.fd, c->cdi_dir, cds, n, &container);
+        /* No parent directory (no /run): no specs, as for the daemon. */
+        if (r == -ENOENT) {
+                log_debug_errno(r, "No /%s: no CDI specs.", c->cdi_dir);
+                r = 0;
+        } else if (r < 0)
+                log_error_errno(r, "Cannot write the CDI specs in /%s: %m", c->cdi_dir);
+        return r;
+}
+
 int write_cdi_specs(Context *c, Engine *e, const Policy *p) {
         _cleanup_free_ CdiDevice *cds = NULL;
         Devices l = {};
-        CdiNode container;
         size_t m = 0;
         char **saved = c->args;
         int r;
@@ -65,16 +79,8 @@ int write_cdi_specs(Context *c, Engine *e, const Policy *p) {
         if (r < 0)
                 return r;
         r = cdi_select(e, p, l.devs, l.n, &cds, &m);
-        if (r >= 0) {
-                cdi_resolve_nodes(c->root.fd, cds, m, &container);
-                r = cdi_write_specs(c->root.fd, c->cdi_dir, cds, m, &container);
-                /* No parent directory (no /run): no specs, as for the daemon. */
-                if (r == -ENOENT) {
-                        log_debug_errno(r, "No /%s: no CDI specs.", c->cdi_dir);
-                        r = 0;
-                } else if (r < 0)
-                        log_error_errno(r, "Cannot write the CDI specs in /%s: %m", c->cdi_dir);
-        }
+        if (r >= 0)
+                r = write_cdi_specs_of(c, cds, m);
         devices_done(&l);
         return r;
 }

@@ -5,6 +5,7 @@
  * their errors; a verb returns an exit code. */
 
 #include "apply.h"
+#include "cdi.h"
 #include "escape.h"
 #include "log.h"
 #include "macro.h"
@@ -55,6 +56,8 @@ void rule_name_for(const char *prefix, const char *s, char *buf, size_t size);
 char *boot_window(Context *c, Engine *e, const DeviceInfo *d, const Decision *dec, const char *recorded_driver);
 /* The CDI specs of the devices bound now, as the daemon writes them (bindctl-cdi.c). */
 int write_cdi_specs(Context *c, Engine *e, const Policy *p);
+/* The same from the devices that an apply pass found or left bound (no second walk). */
+int write_cdi_specs_of(Context *c, CdiDevice *cds, size_t n);
 /* The early udev rule for @p installed under the root, as generate-rules installs it, leaving out
  * the devices the guard keeps among those @e reads (bindctl-generate-rules.c). Logs. */
 int install_udev_rule(Context *c, Engine *e, const Policy *p);

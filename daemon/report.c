@@ -8,7 +8,6 @@ static DeviceState report_bind(const char *bus, const char *name, const ApplyRes
         const char *target = res->decision.driver;
         char desc[256];
 
-        rule_describe(rule, desc, sizeof desc);
         if (res->report.record_error < 0)
                 log_device_full_errno(LOG_WARNING, res->report.record_error, bus, name, rule,
                                       "its state record could not be written (%m): a restore will not know its "
@@ -18,6 +17,7 @@ static DeviceState report_bind(const char *bus, const char *name, const ApplyRes
                 log_device(LOG_DEBUG, bus, name, rule, "already on %s", target);
                 return STATE_BOUND;
         case BIND_DONE:
+                rule_describe(rule, desc, sizeof desc); /* here only: not for every device of a pass */
                 log_device(LOG_INFO, bus, name, rule, "%s to %s by rule %s (was %s)", dry_run ? "would bind" : "bound",
                            target, desc, res->was ?: "unbound");
                 return STATE_BOUND;
