@@ -10,6 +10,7 @@
 #include "cdi.h"
 #include "diagnose.h"
 #include "fs-util.h"
+#include "hashmap.h"
 #include "strbuf.h"
 #include "strv.h"
 #include "sysfs.h"
@@ -101,15 +102,13 @@ static size_t *sorted_indices(const CdiDevice *devs, size_t n) {
         return idx;
 }
 
-static bool name_taken(char **names, size_t n, const char *s) {
-        for (size_t i = 0; i < n; i++)
-                if (names[i] && streq(names[i], s))
-                        return true;
-        return false;
+/* The names given so far, in a hash: a spec of thousands of devices. */
+static bool name_taken(const IndexMap *taken, const char *s) {
+        return index_map_get(taken, s, strlen(s)).n > 0;
 }
 
 /* The sysfs-derived name, with "-N" until it is free. */
-static int derive_free_name(const CdiDevice *d, char **names, size_t n, char **ret) {
+static int derive_free_name(const CdiDevice *d, const IndexMap *taken, char **ret) {
         _cleanup_free_ char *base = NULL;
         char *s;
         int r;
@@ -117,14 +116,14 @@ static int derive_free_name(const CdiDevice *d, char **names, size_t n, char **r
         r = cdi_name_from_sysfs(d->name, &base);
         if (r < 0)
                 return r;
-        if (!name_taken(names, n, base)) {
+        if (!name_taken(taken, base)) {
                 *ret = TAKE_PTR(base);
                 return 0;
         }
         for (unsigned k = 2;; k++) {
                 if (asprintf(&s, "%s-%u", base, k) < 0)
                         return -ENOMEM;
-                if (!name_taken(names, n, s)) {
+                if (!name_taken(taken, s)) {
                         *ret = s;
                         return 0;
                 }
@@ -135,25 +134,30 @@ static int derive_free_name(const CdiDevice *d, char **names, size_t n, char **r
 int cdi_assign_names(const CdiDevice *devs, size_t n, char ***ret) {
         _cleanup_free_ size_t *idx = sorted_indices(devs, n);
         char **names = calloc(n + 1, sizeof(char *));
+        IndexMap *taken = index_map_new(); /* borrows the keys from names[] */
         int r = 0;
 
-        if (!idx || !names) {
+        if (!idx || !names || !taken) {
                 free(names);
+                index_map_free(taken);
                 return -ENOMEM;
         }
         /* Explicit names first, so that no derived name takes one away. */
         for (size_t k = 0; k < n && r >= 0; k++) {
                 const CdiDevice *d = &devs[idx[k]];
 
-                if (!cdi_device_name_is_valid(d->cdi_name) || name_taken(names, n, d->cdi_name))
+                if (!cdi_device_name_is_valid(d->cdi_name) || name_taken(taken, d->cdi_name))
                         continue;
                 names[idx[k]] = strdup(d->cdi_name);
-                if (!names[idx[k]])
-                        r = -ENOMEM;
+                r = names[idx[k]] ? index_map_add(taken, names[idx[k]], strlen(names[idx[k]]), (uint32_t) idx[k]) : -ENOMEM;
         }
         for (size_t k = 0; k < n && r >= 0; k++)
-                if (!names[idx[k]])
-                        r = derive_free_name(&devs[idx[k]], names, n, &names[idx[k]]);
+                if (!names[idx[k]]) {
+                        r = derive_free_name(&devs[idx[k]], taken, &names[idx[k]]);
+                        if (r >= 0)
+                                r = index_map_add(taken, names[idx[k]], strlen(names[idx[k]]), (uint32_t) idx[k]);
+                }
+        index_map_free(taken);
         if (r < 0) {
                 for (size_t i = 0; i < n; i++)
                         free(names[i]);

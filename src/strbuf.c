@@ -54,17 +54,29 @@ void strbuf_json_string(StrBuf *b, const char *s) {
                 return;
         }
         strbuf_puts(b, "\"");
-        for (; *s; s++) {
-                unsigned char c = *s;
+        while (*s) {
+                /* The plain run at once: a spec of 10,000 devices is 500 kB of it. */
+                size_t plain = 0;
+                unsigned char c;
 
+                while (s[plain] && s[plain] != '"' && s[plain] != '\\' && (unsigned char) s[plain] >= 0x20 &&
+                       (unsigned char) s[plain] != 0x7f)
+                        plain++;
+                if (plain > 0 && strbuf_reserve(b, plain)) {
+                        memcpy(b->s + b->len, s, plain);
+                        b->len += plain;
+                        b->s[b->len] = '\0';
+                }
+                s += plain;
+                if (!*s)
+                        break;
+                c = (unsigned char) *s++;
                 if (c == '"' || c == '\\')
                         strbuf_printf(b, "\\%c", c);
                 else if (c == '\n')
                         strbuf_puts(b, "\\n");
-                else if (c < 0x20 || c == 0x7f)
-                        strbuf_printf(b, "\\u%04x", c);
                 else
-                        strbuf_printf(b, "%c", c);
+                        strbuf_printf(b, "\\u%04x", c);
         }
         strbuf_puts(b, "\"");
 }
