@@ -133,7 +133,7 @@ def main():
     w("")
 
     # --- targets ---
-    w("## Targets (issue 7)")
+    w("## Targets (issues 7 and 16)")
     w("")
     w("Tails (p99, max) and the fake kernel's figures move with the load of the machine (its load average "
       "is in the table above): the harness, the daemon and its worker share the CPUs with whatever else runs.")

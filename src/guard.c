@@ -234,7 +234,8 @@ static void check_grandchildren(int dirfd, const char *name, void *userdata) {
                 names_add(userdata, name);
 }
 
-/* Consumers from the device links ("consumer:<bus>:<name>", fw_devlink) and buses behind it. */
+/* Consumers from the device links ("consumer:<bus>:<name>", fw_devlink) and buses behind it,
+ * in one listing of the directory (this runs for every device about to be moved). */
 static void check_dependents(int dirfd, GuardVerdict *v) {
         int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
@@ -246,13 +247,22 @@ static void check_dependents(int dirfd, GuardVerdict *v) {
                         close(fd);
                 return;
         }
-        while ((de = readdir(d)))
+        while ((de = readdir(d))) {
+                char path[NAME_MAX + 16];
+
                 if (strncmp(de->d_name, "consumer:", 9) == 0) {
                         const char *colon = strchr(de->d_name + 9, ':');
                         names_add(&consumers, colon ? colon + 1 : de->d_name + 9);
+                        continue;
                 }
+                /* A child device, as foreach_child() sees it. */
+                if ((de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) || skip_entry(de->d_name))
+                        continue;
+                snprintf(path, sizeof path, "%s/uevent", de->d_name);
+                if (exists_at(dirfd, path))
+                        check_grandchildren(dirfd, de->d_name, &buses);
+        }
         closedir(d);
-        foreach_child(dirfd, check_grandchildren, &buses);
         if (consumers.n > 0)
                 add(v, GUARD_SUPPLIER, "supplier of %u device%s: %s%s", consumers.n, consumers.n == 1 ? "" : "s",
                     consumers.list, consumers.n > NAMES_SHOWN ? ", ..." : "");

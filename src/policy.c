@@ -272,8 +272,13 @@ static void parser_canonicalize(Parser *ps, char *line, size_t len, char *buf, s
                 return;
         }
 
-        if (strlen(key) + 1 + strlen(value) + 2 <= size) {
-                snprintf(buf, size, "%s=%s", key, value);
+        size_t kl = strlen(key), vl = strlen(value);
+
+        if (kl + 1 + vl + 2 <= size) {
+                /* Every line of the policy comes here: no snprintf(). */
+                memcpy(buf, key, kl);
+                buf[kl] = '=';
+                memcpy(buf + kl + 1, value, vl + 1);
                 return;
         }
         /* Too long for this build of inih: hand over "\x01INDEX" and keep the value here. */
