@@ -120,6 +120,7 @@ Manager *manager_free(Manager *m) {
         for (size_t i = 0; i < m->n_entries; i++)
                 free(m->entries[i]);
         free(m->entries);
+        free(m->waiting);
         index_map_free(m->by_key);
         policy_free(m->policy);
         free(m);
@@ -214,8 +215,45 @@ static void manager_arm_stall_timer(Manager *m) {
         (void) sd_event_source_set_enabled(m->stall_timer, SD_EVENT_ONESHOT);
 }
 
-static void manager_queue(Manager *m, Bus bus, const char *name, bool reconcile) {
+/* At most this many jobs are made and handed to the executor at a time (stalled ones aside). */
+#define MAX_SUBMITTED (4 * LANES)
+
+static void manager_submit(Manager *m, Entry *e) {
+        const char *name = entry_name(e);
         DeviceJob *j;
+
+        j = calloc(1, sizeof(DeviceJob) + strlen(name) + 1);
+        if (j) {
+                *j = (DeviceJob) {
+                        .engine = &m->engine,
+                        .policy = policy_ref(m->policy),
+                        .flags = { .reconcile = e->waiting_reconcile, .keep = m->keep_on_reload },
+                        .bus = e->bus,
+                        .entry = e,
+                };
+                strcpy(j->name, name);
+        }
+        if (!j || executor_submit(m->executor, j, bus_table[e->bus].unit == BIND_UNIT_IOMMU_GROUP ? SERIAL_GROUPS : 0) < 0) {
+                if (j)
+                        job_free(j);
+                log_oom();
+                e->busy = false;
+                m->in_flight--;
+                return;
+        }
+        m->submitted++;
+        manager_arm_stall_timer(m);
+}
+
+/* Hands waiting devices to the executor while there is room. */
+static void manager_pump(Manager *m) {
+        while (m->waiting_head < m->n_waiting && m->submitted - m->n_stalled < MAX_SUBMITTED)
+                manager_submit(m, m->waiting[m->waiting_head++]);
+        if (m->waiting_head == m->n_waiting)
+                m->waiting_head = m->n_waiting = 0;
+}
+
+static void manager_queue(Manager *m, Bus bus, const char *name, bool reconcile) {
         Entry *e;
 
         if (m->stopping)
@@ -230,27 +268,30 @@ static void manager_queue(Manager *m, Bus bus, const char *name, bool reconcile)
                 e->again_reconcile |= reconcile;
                 return;
         }
-        j = calloc(1, sizeof(DeviceJob) + strlen(name) + 1);
-        if (!j) {
-                log_oom();
-                return;
-        }
-        *j = (DeviceJob) {
-                .engine = &m->engine,
-                .policy = policy_ref(m->policy),
-                .flags = { .reconcile = reconcile, .keep = m->keep_on_reload },
-                .bus = bus,
-                .entry = e,
-        };
-        strcpy(j->name, name);
-        if (executor_submit(m->executor, j, bus_table[bus].unit == BIND_UNIT_IOMMU_GROUP ? SERIAL_GROUPS : 0) < 0) {
-                job_free(j);
-                log_oom();
-                return;
+        if (m->n_waiting == m->waiting_allocated) {
+                size_t live = m->n_waiting - m->waiting_head;
+                Entry **w;
+
+                /* Room at the front first; grow only when the live part fills half. */
+                if (m->waiting_head > 0 && live < m->waiting_allocated / 2) {
+                        memmove(m->waiting, m->waiting + m->waiting_head, live * sizeof(Entry *));
+                        m->waiting_head = 0;
+                        m->n_waiting = live;
+                } else {
+                        w = reallocarray(m->waiting, m->waiting_allocated * 2 + 64, sizeof(Entry *));
+                        if (!w) {
+                                log_oom();
+                                return;
+                        }
+                        m->waiting = w;
+                        m->waiting_allocated = m->waiting_allocated * 2 + 64;
+                }
         }
         e->busy = true;
+        e->waiting_reconcile = reconcile;
+        m->waiting[m->n_waiting++] = e;
         m->in_flight++;
-        manager_arm_stall_timer(m);
+        manager_pump(m);
 }
 
 /* Every job of the last coldplug is back (or stuck): the daemon is ready. */
@@ -289,6 +330,7 @@ static void manager_job_done(Manager *m, DeviceJob *j, bool late) {
         }
         e->busy = false;
         m->in_flight--;
+        m->submitted--;
         if (e->again) {
                 e->again = false;
                 manager_queue(m, j->bus, j->name, e->again_reconcile);
@@ -307,6 +349,7 @@ static int on_jobs_done(sd_event_source *s, int fd, uint32_t revents, void *user
         (void) !read(fd, &n, sizeof n);
         while ((j = executor_take(m->executor, &late)))
                 manager_job_done(m, j, late);
+        manager_pump(m);
         manager_check_settled(m);
         (void) sd_event_source_set_enabled(m->notify, SD_EVENT_ONESHOT);
         return 0;
@@ -393,6 +436,7 @@ void manager_coldplug(Manager *m) {
 
 void manager_stop(Manager *m) {
         m->stopping = true;
+        m->waiting_head = m->n_waiting = 0;
         if (m->executor)
                 executor_cancel_queued(m->executor, job_free);
 }
@@ -545,6 +589,11 @@ int manager_reload(Manager *m) {
                 return r;
         }
         executor_foreach_queued(m->executor, requeue_under, m);
+        /* Waiting devices get their job, and with it the policy, when their turn comes. */
+        for (size_t i = m->waiting_head; i < m->n_waiting; i++) {
+                m->waiting[i]->covered = m->coldplugs + 1;
+                m->waiting[i]->waiting_reconcile = true;
+        }
         /* READY=1 when the devices are where the new policy says. */
         m->ready_pending = true;
         manager_coldplug(m);

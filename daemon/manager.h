@@ -21,6 +21,7 @@ typedef struct Entry {
         bool again_reconcile;
         bool stalled;           /* its job's write hangs: reported once, the device waits for it */
         bool removed;           /* removed while busy: its record goes when the job is back */
+        bool waiting_reconcile; /* the flag of its job, while it waits for a place */
         unsigned seen;          /* the last coldplug that found it */
         unsigned covered;       /* a queued job already decides it under the policy of this coldplug */
         DeviceState status;
@@ -39,8 +40,12 @@ typedef struct Manager {
         Executor *executor;
         sd_event_source *jobs_done;
         sd_event_source *stall_timer;   /* armed while jobs run: finds writes that hang */
-        size_t in_flight;               /* jobs queued or running, stalled ones included */
+        size_t in_flight;               /* busy devices: waiting, queued or running, stalled too */
+        size_t submitted;               /* jobs handed to the executor, stalled ones included */
         size_t n_stalled;
+        Entry **waiting;                /* busy devices whose job is not made yet: a burst of
+                                         * 10,000 costs a pointer each, not a job each */
+        size_t waiting_head, n_waiting, waiting_allocated;
         bool settling;                  /* a coldplug's jobs are not all back yet */
         bool ready_pending;             /* READY=1 once they are (start, reload) */
         bool stopping;
