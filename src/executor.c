@@ -313,15 +313,16 @@ typedef struct Stall {
 
 void executor_check_stalls(Executor *ex, uint64_t timeout_usec,
                            void (*fn)(void *job, const char *attr, void *userdata), void *userdata) {
-        uint64_t now = now_usec();
         Stall stalls[64];
         size_t n = 0;
 
         pthread_mutex_lock(&ex->lock);
         for (Lane *l = ex->lanes; l && n < ELEMENTSOF(stalls); l = l->next) {
-                uint64_t since = atomic_load(&l->watch.since_usec);
+                /* The clock after the watch: a lane starts its writes without the lock, so a
+                 * write may begin after any earlier reading of the clock (now - since would wrap). */
+                uint64_t since = atomic_load(&l->watch.since_usec), now = now_usec();
 
-                if (l->abandoned || !l->job || since == 0 || now - since <= timeout_usec)
+                if (l->abandoned || !l->job || since == 0 || now < since || now - since <= timeout_usec)
                         continue;
                 l->abandoned = true;
                 ex->active--;
