@@ -585,7 +585,9 @@ int manager_reload(Manager *m) {
         r = manager_load_policy(m);
         if (r < 0) {
                 log_warning("Keeping the previous policy.");
-                manager_notify_status(m, "READY=1");
+                /* A coldplug whose READY=1 is still due (the start's, an earlier reload's) sends
+                 * it when its jobs are back: not now, with its devices not yet where they go. */
+                manager_notify_status(m, m->ready_pending ? NULL : "READY=1");
                 return r;
         }
         executor_foreach_queued(m->executor, requeue_under, m);

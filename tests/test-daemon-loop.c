@@ -279,6 +279,31 @@ START_TEST(test_reload_during_coldplug) {
 }
 END_TEST
 
+/* A broken policy sent by SIGHUP while the start's coldplug runs: the previous policy stays, and
+ * READY=1 still waits for the coldplug's jobs (it was sent at once, the devices still moving). */
+START_TEST(test_failed_reload_during_coldplug) {
+        unsigned n = RUNNING_ON_VALGRIND ? 1000 : 5000, bound_at_ready;
+        FakeKernel *fk = new_fk();
+        Range first = { 0, n, "vfio-platform" };
+        pid_t pid;
+
+        add_devices(fk, 0, n);
+        fkd_write_policy(fk, "[virtio]\ncompatible = virtio,mmio\n");
+        pid = fkd_spawn(fk, NULL, NULL);
+        ck_assert_int_eq(fk_wait(fk, some_on, &first, T), 1);
+        fkd_write_policy(fk, "[broken\n");
+        ck_assert_int_eq(fk_kill(fk, pid, SIGHUP), 0);
+        ck_assert_msg(fk_wait_notify(fk, "RELOADING=1", T), "no RELOADING=1:\n%s", fk_output(fk, pid));
+        ck_assert_msg(count_on(fk, 0, n, "vfio-platform") < n, "the coldplug was over before the reload was answered");
+        ck_assert_ptr_nonnull(fk_wait_notify(fk, "READY=1", T));
+        bound_at_ready = count_on(fk, 0, n, "vfio-platform");
+        ck_assert_msg(bound_at_ready == n, "READY=1 with %u of %u devices bound", bound_at_ready, n);
+        fkd_wait_output(fk, pid, "Keeping the previous policy.");
+        fkd_stop(fk, pid);
+        fk_free(fk);
+}
+END_TEST
+
 static pid_t spawn_bindctl(FakeKernel *fk, const char *timeout) {
         return fkd_spawn_tool(fk, "vfio-platform-bindctl", (const char *const[]) { "--no-load-modules", timeout, "apply", NULL });
 }
@@ -336,6 +361,7 @@ int main(void) {
         tcase_add_test(tc, test_abandoned_bound);
         tcase_add_test(tc, test_sigterm_while_hung);
         tcase_add_test(tc, test_reload_during_coldplug);
+        tcase_add_test(tc, test_failed_reload_during_coldplug);
         tcase_add_test(tc, test_cli_hung_write);
         suite_add_tcase(s, tc);
         return tu_run(s);
