@@ -63,7 +63,7 @@ static size_t take_all(Executor *ex, void **jobs, size_t max, bool *late) {
 /* Job i writes "attr" (many times); job HANG opens the FIFO instead. */
 #define WRITES 2000
 #define HANG 100L
-static atomic_uint runs;
+static atomic_uint runs, hangs_over;
 
 static void run_writes(void *job) {
         long id = (long) job;
@@ -71,6 +71,7 @@ static void run_writes(void *job) {
         atomic_fetch_add(&runs, 1);
         if (id == HANG) {
                 (void) worker_write(NULL, dir_fd, "hang", "x", 0);
+                atomic_fetch_add(&hangs_over, 1);
                 return;
         }
         for (unsigned i = 0; i < WRITES; i++)
@@ -189,6 +190,7 @@ START_TEST(test_free_with_stuck_lane) {
         Executor *ex = NULL;
 
         atomic_store(&runs, 0);
+        atomic_store(&hangs_over, 0);
         ck_assert_int_eq(executor_new(2, 8, run_writes, &ex), 0);
         ck_assert_int_eq(executor_submit(ex, (void *) HANG, 0), 0);
         while (atomic_load(&runs) == 0)
@@ -198,6 +200,10 @@ START_TEST(test_free_with_stuck_lane) {
         ck_assert_int_ge(asprintf(&p, "%s/hang", dir), 0);
         reader = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
         ck_assert_int_ge(reader, 0);
+        /* Not past its write, the lane would read dir_fd while teardown() closes it. */
+        for (unsigned i = 0; atomic_load(&hangs_over) == 0 && i < 60000; i++)
+                usleep(1000);
+        ck_assert_uint_eq(atomic_load(&hangs_over), 1);
 }
 END_TEST
 
