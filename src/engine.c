@@ -60,6 +60,7 @@ int engine_init(Engine *e, int root_fd, const EngineConfig *config, bool with_st
 
         *e = (Engine) { .sysfs.fd = -EBADF, .state_fd = -EBADF, .config = *config, .root_fd = root_fd };
         pthread_mutex_init(&e->lock, NULL);
+        pthread_mutex_init(&e->modules_lock, NULL);
         r = sysfs_open(root_fd, &e->sysfs);
         if (r < 0)
                 return r;
@@ -133,12 +134,13 @@ void engine_done(Engine *e) {
                 close(e->state_fd);
         sysfs_close(&e->sysfs);
         pthread_mutex_destroy(&e->lock);
+        pthread_mutex_destroy(&e->modules_lock);
         *e = (Engine) { .sysfs.fd = -EBADF, .state_fd = -EBADF, .root_fd = -EBADF };
 }
 
 /* libkmod's context on first use: its indexes cost memory and time that a daemon whose target
  * driver is already loaded never needs. NULL when module loading is off or impossible. Call
- * with @e->lock held: libkmod is not thread-safe. */
+ * with @e->modules_lock held: libkmod is not thread-safe. */
 static Modules *engine_modules(Engine *e) {
         if (!e->modules && e->config.load_modules && modules_new(&e->modules) < 0)
                 e->modules = NULL;
@@ -249,14 +251,14 @@ void engine_collect_facts(Engine *e, const DeviceInfo *d, const char *target, Bi
                 .kernel_release = e->kernel_release,
         };
 
-        pthread_mutex_lock(&e->lock);
+        pthread_mutex_lock(&e->modules_lock);
         if (f.reset_by_compatible && f.compatible && driver_is_vfio(target) && engine_modules(e)) {
                 snprintf(alias, sizeof alias, "vfio-reset:%s", f.compatible);
                 f.reset_module = modules_alias_exists(e->modules, alias);
                 if (f.reset_module < 0)
                         f.reset_module = -1;
         }
-        pthread_mutex_unlock(&e->lock);
+        pthread_mutex_unlock(&e->modules_lock);
         *ret = f;
 }
 
@@ -309,14 +311,14 @@ static int ensure_driver(Engine *e, Bus bus, const char *target, char **ret_modu
 
         if (sysfs_driver_registered(&e->sysfs, bus, target))
                 return 0;
-        pthread_mutex_lock(&e->lock);
+        pthread_mutex_lock(&e->modules_lock);
         if (engine_modules(e)) {
                 /* A VMM opening the device needs the type1 IOMMU backend, which nothing else loads. */
                 if (driver_is_vfio(target))
                         (void) modules_load(e->modules, "vfio_iommu_type1", NULL);
                 r = modules_load(e->modules, target, ret_module);
         }
-        pthread_mutex_unlock(&e->lock);
+        pthread_mutex_unlock(&e->modules_lock);
         return r;
 }
 

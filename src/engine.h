@@ -42,7 +42,9 @@ typedef struct EngineConfig {
         }
 
 /* Device jobs may run on several threads at once (the daemon's executor): what they share
- * lazily (the guard, libkmod's context) is behind @lock; the rest is read-only or per device. */
+ * lazily is behind a lock, the guard behind @lock and libkmod's context behind @modules_lock
+ * (a module load may take long, or hang in its init: the loop's reload must not wait for it);
+ * the rest is read-only or per device. */
 typedef struct Engine {
         Sysfs sysfs;
         int state_fd;           /* -EBADF: remember nothing */
@@ -50,6 +52,7 @@ typedef struct Engine {
         WriteWatch watch;       /* ENGINE_WRITES_AUTO: the calling thread's writes */
         WriteWatchdog *watchdog;
         pthread_mutex_t lock;
+        pthread_mutex_t modules_lock;
         Modules *modules;       /* created on first use; NULL when module loading is off */
         Guard *guard;           /* read on first use: what the host needs (engine_guard()) */
         Guard **retired;        /* forgotten guards a running job may still read: freed at the end */
