@@ -120,7 +120,8 @@ Manager *manager_free(Manager *m) {
         for (size_t i = 0; i < m->n_entries; i++)
                 free(m->entries[i]);
         free(m->entries);
-        free(m->waiting);
+        free(m->waiting[0].v);
+        free(m->waiting[1].v);
         index_map_free(m->by_key);
         policy_free(m->policy);
         free(m);
@@ -218,6 +219,10 @@ static void manager_arm_stall_timer(Manager *m) {
 /* At most this many jobs are made and handed to the executor at a time (stalled ones aside). */
 #define MAX_SUBMITTED (4 * LANES)
 
+static bool entry_binds_by_group(const Entry *e) {
+        return bus_table[e->bus].unit == BIND_UNIT_IOMMU_GROUP;
+}
+
 static void manager_submit(Manager *m, Entry *e) {
         const char *name = entry_name(e);
         DeviceJob *j;
@@ -242,15 +247,50 @@ static void manager_submit(Manager *m, Entry *e) {
                 return;
         }
         m->submitted++;
+        m->group_submitted += entry_binds_by_group(e);
         manager_arm_stall_timer(m);
 }
 
-/* Hands waiting devices to the executor while there is room. */
+static int queue_push(EntryQueue *q, Entry *e) {
+        if (q->n == q->allocated) {
+                size_t live = q->n - q->head;
+                Entry **v;
+
+                /* Room at the front first; grow only when the live part fills half. */
+                if (q->head > 0 && live < q->allocated / 2) {
+                        memmove(q->v, q->v + q->head, live * sizeof(Entry *));
+                        q->head = 0;
+                        q->n = live;
+                } else {
+                        v = reallocarray(q->v, q->allocated * 2 + 64, sizeof(Entry *));
+                        if (!v)
+                                return -ENOMEM;
+                        q->v = v;
+                        q->allocated = q->allocated * 2 + 64;
+                }
+        }
+        q->v[q->n++] = e;
+        return 0;
+}
+
+static Entry *queue_pop(EntryQueue *q) {
+        Entry *e = q->head < q->n ? q->v[q->head++] : NULL;
+
+        if (q->head == q->n)
+                q->head = q->n = 0;
+        return e;
+}
+
+/* Hands waiting devices to the executor while there is room; one group job at a time. */
 static void manager_pump(Manager *m) {
-        while (m->waiting_head < m->n_waiting && m->submitted - m->n_stalled < MAX_SUBMITTED)
-                manager_submit(m, m->waiting[m->waiting_head++]);
-        if (m->waiting_head == m->n_waiting)
-                m->waiting_head = m->n_waiting = 0;
+        Entry *e;
+
+        while (m->submitted - m->n_stalled < MAX_SUBMITTED) {
+                e = m->group_submitted == 0 ? queue_pop(&m->waiting[1]) : NULL;
+                if (!e && !(e = queue_pop(&m->waiting[0])))
+                        break;
+                manager_submit(m, e);
+        }
 }
 
 static void manager_queue(Manager *m, Bus bus, const char *name, bool reconcile) {
@@ -268,35 +308,26 @@ static void manager_queue(Manager *m, Bus bus, const char *name, bool reconcile)
                 e->again_reconcile |= reconcile;
                 return;
         }
-        if (m->n_waiting == m->waiting_allocated) {
-                size_t live = m->n_waiting - m->waiting_head;
-                Entry **w;
-
-                /* Room at the front first; grow only when the live part fills half. */
-                if (m->waiting_head > 0 && live < m->waiting_allocated / 2) {
-                        memmove(m->waiting, m->waiting + m->waiting_head, live * sizeof(Entry *));
-                        m->waiting_head = 0;
-                        m->n_waiting = live;
-                } else {
-                        w = reallocarray(m->waiting, m->waiting_allocated * 2 + 64, sizeof(Entry *));
-                        if (!w) {
-                                log_oom();
-                                return;
-                        }
-                        m->waiting = w;
-                        m->waiting_allocated = m->waiting_allocated * 2 + 64;
-                }
+        if (queue_push(&m->waiting[entry_binds_by_group(e)], e) < 0) {
+                log_oom();
+                return;
         }
         e->busy = true;
         e->waiting_reconcile = reconcile;
-        m->waiting[m->n_waiting++] = e;
         m->in_flight++;
         manager_pump(m);
 }
 
 /* Every job of the last coldplug is back (or stuck): the daemon is ready. */
 static void manager_check_settled(Manager *m) {
-        if (!m->settling || m->in_flight > m->n_stalled)
+        ExecutorStats x = {};
+
+        if (!m->settling)
+                return;
+        executor_stats(m->executor, &x);
+        /* Every thread stuck in the kernel: nothing moves until a write returns. Say where things
+         * stand rather than hold READY=1 (and systemd's start or reload) for it. */
+        if (m->in_flight > m->n_stalled && !(x.bound_hit && x.active == 0))
                 return;
         m->settling = false;
         if (m->ready_pending) {
@@ -331,6 +362,7 @@ static void manager_job_done(Manager *m, DeviceJob *j, bool late) {
         e->busy = false;
         m->in_flight--;
         m->submitted--;
+        m->group_submitted -= entry_binds_by_group(e);
         if (e->again) {
                 e->again = false;
                 manager_queue(m, j->bus, j->name, e->again_reconcile);
@@ -436,7 +468,8 @@ void manager_coldplug(Manager *m) {
 
 void manager_stop(Manager *m) {
         m->stopping = true;
-        m->waiting_head = m->n_waiting = 0;
+        m->waiting[0].head = m->waiting[0].n = 0;
+        m->waiting[1].head = m->waiting[1].n = 0;
         if (m->executor)
                 executor_cancel_queued(m->executor, job_free);
 }
@@ -592,10 +625,11 @@ int manager_reload(Manager *m) {
         }
         executor_foreach_queued(m->executor, requeue_under, m);
         /* Waiting devices get their job, and with it the policy, when their turn comes. */
-        for (size_t i = m->waiting_head; i < m->n_waiting; i++) {
-                m->waiting[i]->covered = m->coldplugs + 1;
-                m->waiting[i]->waiting_reconcile = true;
-        }
+        for (size_t k = 0; k < ELEMENTSOF(m->waiting); k++)
+                for (size_t i = m->waiting[k].head; i < m->waiting[k].n; i++) {
+                        m->waiting[k].v[i]->covered = m->coldplugs + 1;
+                        m->waiting[k].v[i]->waiting_reconcile = true;
+                }
         /* READY=1 when the devices are where the new policy says. */
         m->ready_pending = true;
         manager_coldplug(m);

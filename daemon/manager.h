@@ -28,6 +28,11 @@ typedef struct Entry {
         char key[];             /* "bus/name" */
 } Entry;
 
+typedef struct EntryQueue {
+        Entry **v;
+        size_t head, n, allocated;
+} EntryQueue;
+
 typedef struct Manager {
         Root root;
         char **policy_files;    /* --policy=FILE: read these instead of the directories */
@@ -43,9 +48,11 @@ typedef struct Manager {
         size_t in_flight;               /* busy devices: waiting, queued or running, stalled too */
         size_t submitted;               /* jobs handed to the executor, stalled ones included */
         size_t n_stalled;
-        Entry **waiting;                /* busy devices whose job is not made yet: a burst of
-                                         * 10,000 costs a pointer each, not a job each */
-        size_t waiting_head, n_waiting, waiting_allocated;
+        /* Busy devices whose job is not made yet: a burst of 10,000 costs a pointer each, not a
+         * job each. [1]: buses that bind by IOMMU group, whose jobs run one at a time: they wait
+         * here, not in the executor, so that one that hangs holds up only them. */
+        EntryQueue waiting[2];
+        size_t group_submitted;
         bool settling;                  /* a coldplug's jobs are not all back yet */
         bool ready_pending;             /* READY=1 once they are (start, reload) */
         bool stopping;

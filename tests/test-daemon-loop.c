@@ -237,6 +237,9 @@ START_TEST(test_abandoned_bound) {
         ck_assert_msg(fk_wait(fk, status_has, (void *) "8 writes stuck in the kernel (no threads left", T) == 1,
                       "STATUS=%s\n%s", strna(fk_notify_status(fk)), fk_output(fk, pid));
         ck_assert_uint_eq(fk_hung(fk), 8);
+        /* Nothing can move until a write returns: READY=1 says where things stand, rather than
+         * hold systemd's start for it. */
+        ck_assert_msg(fk_wait_notify(fk, "READY=1", T), "no READY=1 with every thread stuck:\n%s", fk_output(fk, pid));
         /* No ninth thread: the rest waits. */
         ck_assert_int_eq(fk_settle(fk, 1000, T), 1);
         ck_assert_uint_eq(fk_hung(fk), 8);
@@ -245,7 +248,6 @@ START_TEST(test_abandoned_bound) {
                 fk_release_hung(fk, 0);
                 ck_assert_int_ge(fk_wait(fk, range_on, &all, 200), 0);
         }
-        ck_assert_ptr_nonnull(fk_wait_notify(fk, "READY=1", T));
         fkd_stop(fk, pid);
         fk_free(fk);
 }
@@ -299,6 +301,38 @@ START_TEST(test_failed_reload_during_coldplug) {
         bound_at_ready = count_on(fk, 0, n, "vfio-platform");
         ck_assert_msg(bound_at_ready == n, "READY=1 with %u of %u devices bound", bound_at_ready, n);
         fkd_wait_output(fk, pid, "Keeping the previous policy.");
+        fkd_stop(fk, pid);
+        fk_free(fk);
+}
+END_TEST
+
+/* One PCI unbind hangs and 20 more PCI devices wait behind it (their jobs run one at a time):
+ * they wait in their own queue, so the platform devices hotplugged meanwhile still bind. */
+START_TEST(test_pci_hang_blocks_platform) {
+        const char *const args[] = { "--write-timeout=1", NULL };
+        FakeKernel *fk = new_fk();
+        Range hot = { 0, 3, "vfio-platform" };
+        pid_t pid;
+
+        ck_assert_int_eq(fk_driver_register(fk, FK_PCI, "virtio-pci"), 0);
+        ck_assert_int_eq(fk_driver_register(fk, FK_PCI, "vfio-pci"), 0);
+        for (unsigned i = 0; i < 21; i++) {
+                char name[32];
+
+                snprintf(name, sizeof name, "0000:00:%02x.0", i + 1);
+                ck_assert_int_eq(fk_device_add(fk, &(FkDeviceSpec) { .bus = FK_PCI, .name = name, .native = "virtio-pci",
+                                                                     .iommu_group = (int) i + 1 }), 0);
+        }
+        fk_fault(fk, "0000:00:01.0", FK_UNBIND, FK_HANG, 1);
+        fkd_write_policy(fk, "[virtio]\ncompatible = virtio,mmio\n[pci]\ndevice = 0000:00:01.0\n");
+        pid = fkd_spawn(fk, args, NULL);
+        while (fk_hung(fk) < 1)
+                ck_assert_int_eq(fk_wait(fk, NULL, NULL, 50), 0);
+        fkd_wait_output(fk, pid, "did not return in");
+        add_devices(fk, 0, 3);
+        ck_assert_msg(fk_wait(fk, range_on, &hot, T) == 1, "%u of 3 hotplugged platform devices bound while a PCI write hangs:\n%s",
+                      count_on(fk, 0, 3, "vfio-platform"), fk_output(fk, pid));
+        ck_assert_uint_eq(fk_release_hung(fk, 0), 1);
         fkd_stop(fk, pid);
         fk_free(fk);
 }
@@ -363,6 +397,7 @@ int main(void) {
         tcase_add_test(tc, test_reload_during_coldplug);
         tcase_add_test(tc, test_failed_reload_during_coldplug);
         tcase_add_test(tc, test_cli_hung_write);
+        tcase_add_test(tc, test_pci_hang_blocks_platform);
         suite_add_tcase(s, tc);
         return tu_run(s);
 }
