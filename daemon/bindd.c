@@ -146,7 +146,9 @@ static int run(const Root *root, const EngineConfig *config, bool keep, char **p
                 log_error_errno(r, "Event loop failed: %m");
         (void) sd_notify(false, "STOPPING=1");
 finish:
-        manager_free(m);
+        /* A job still writing keeps the daemon's lock: no second writer until the process is gone. */
+        if (manager_free_at_exit(m))
+                TAKE_FD(lock_fd);
         return r;
 }
 

@@ -99,8 +99,13 @@ int manager_new(const Root *root, const EngineConfig *config, bool keep_on_reloa
 }
 
 Manager *manager_free(Manager *m) {
+        (void) manager_free_at_exit(m);
+        return NULL;
+}
+
+bool manager_free_at_exit(Manager *m) {
         if (!m)
-                return NULL;
+                return false;
         /* In reverse order of set-up. */
         sd_event_source_disable_unref(m->rescan);
         monitor_free(m->monitor);
@@ -113,7 +118,7 @@ Manager *manager_free(Manager *m) {
         if (executor_free(m->executor, 300 * 1000, job_free) > 0) {
                 log_debug("Exiting with device jobs stuck in sysfs writes.");
                 sd_event_unref(m->event);
-                return NULL;
+                return true;
         }
         sd_event_unref(m->event);
         engine_done(&m->engine);
@@ -125,7 +130,7 @@ Manager *manager_free(Manager *m) {
         index_map_free(m->by_key);
         policy_free(m->policy);
         free(m);
-        return NULL;
+        return false;
 }
 
 static const char *entry_name(const Entry *e) {

@@ -73,6 +73,9 @@ typedef struct Manager {
 int manager_new(const Root *root, const EngineConfig *config, bool keep_on_reload, char **policy_files,
                 Manager **ret);
 Manager *manager_free(Manager *m);
+/* The same at the daemon's exit: true when device jobs were still running (stuck in the kernel),
+ * whose engine and policy are left to them; the caller keeps holding what they rely on. */
+bool manager_free_at_exit(Manager *m);
 
 /* Loads the policy; on failure logs every FILE:LINE problem and keeps what it had. */
 int manager_load_policy(Manager *m);
