@@ -365,6 +365,11 @@ def main():
         L[i:i] = kept + [""]
     i = L.index("## Reproduce")
     L[i:i] = G
+    # Section (h) comes from bench/policy-load runs by hand (bench/PROFILE.md): kept as it is.
+    kept = kept_section(md_path, "## (h) Start-up")
+    if kept:
+        i = L.index("## Reproduce")
+        L[i:i] = kept + [""]
     if not plot(res, png_path, find_apply, sizes, ratio, ours, dc):
         L = [line if line != "![benchmarks](benchmarks.png)" else
              "(No plot: neither python3-matplotlib nor gnuplot was available.)" for line in L]
