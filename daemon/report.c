@@ -22,6 +22,7 @@ static DeviceState report_bind(const char *bus, const char *name, const ApplyRes
                            target, desc, res->was ?: "unbound");
                 return STATE_BOUND;
         case BIND_PINNED:
+                rule_describe(rule, desc, sizeof desc);
                 log_device(LOG_INFO, bus, name, rule, "pinned to %s by rule %s (was %s): it binds when probed", target,
                            desc, res->was ?: "unbound");
                 return STATE_BOUND;

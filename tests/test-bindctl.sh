@@ -125,7 +125,7 @@ run apply --early --no-cdi --no-load-modules >"$tmp/early.out"
 rc=$?
 [ $rc = 0 ] && [ "$(cat "$dev/driver_override")" = vfio-platform ] && [ ! -s "$root/sys/bus/platform/drivers_probe" ] &&
         grep -qx "status=pending" "$root/run/vfio-platform-bindd/platform/a003e00.virtio_mmio" &&
-        grep -q "a003e00.virtio_mmio: pinned to vfio-platform by rule" "$tmp/early.out" &&
+        grep -q "^a003e00.virtio_mmio: pinned to vfio-platform by rule virtio-passthrough (@ROOT@/etc/vfio-platform-bind.d/50-example.conf:11) (was unbound): it binds when probed$" "$tmp/early.out" &&
         ok "apply --early pins a free device: override and pending record, no probe" ||
         { ko "apply --early on a free device (exit $rc)"; cat "$tmp/early.out"; cat "$root/run/vfio-platform-bindd/platform/a003e00.virtio_mmio"; }
 mv "$tmp/driver.link" "$dev/driver"
