@@ -11,6 +11,14 @@
 
 #define POLICY_DIR "etc/vfio-platform-bind.d"
 
+/* The end of what @pid printed: Check refuses messages longer than a few kB. */
+static const char *output_tail(FakeKernel *fk, pid_t pid) {
+        const char *out = fk_output(fk, pid);
+        size_t n = strlen(out);
+
+        return n > 3000 ? out + n - 3000 : out;
+}
+
 void fkd_write_policy(FakeKernel *fk, const char *text) {
         _cleanup_free_ char *tmp = NULL, *path = NULL, *dir = NULL;
         FILE *f;
@@ -62,7 +70,7 @@ pid_t fkd_spawn(FakeKernel *fk, const char *const *extra, const char *const *env
 pid_t fkd_start(FakeKernel *fk, const char *const *extra, const char *const *env) {
         pid_t pid = fkd_spawn(fk, extra, env);
 
-        ck_assert_msg(fk_wait_notify(fk, "READY=1", FKD_T), "no READY=1; output:\n%s", fk_output(fk, pid));
+        ck_assert_msg(fk_wait_notify(fk, "READY=1", FKD_T), "no READY=1; output:\n%s", output_tail(fk, pid));
         return pid;
 }
 
@@ -70,7 +78,7 @@ void fkd_stop(FakeKernel *fk, pid_t pid) {
         int status = fk_stop(fk, pid, FKD_T);
 
         ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status %d; output:\n%s", status,
-                      fk_output(fk, pid));
+                      output_tail(fk, pid));
 }
 
 void fkd_assert_on(FakeKernel *fk, const char *dev, const char *driver, const char *override) {
@@ -86,7 +94,7 @@ void fkd_wait_on(FakeKernel *fk, const char *dev, const char *driver) {
 }
 
 void fkd_wait_output(FakeKernel *fk, pid_t pid, const char *needle) {
-        ck_assert_msg(fk_wait_output(fk, pid, needle, FKD_T) == 1, "no \"%s\" in:\n%s", needle, fk_output(fk, pid));
+        ck_assert_msg(fk_wait_output(fk, pid, needle, FKD_T) == 1, "no \"%s\" in:\n%s", needle, output_tail(fk, pid));
 }
 
 pid_t fkd_spawn_tool(FakeKernel *fk, const char *prog, const char *const *args) {
