@@ -412,18 +412,6 @@ int engine_bind_fresh(Engine *e, DeviceInfo *d, const char *target, const char *
         return r;
 }
 
-int engine_pin(Engine *e, DeviceInfo *d, const char *target) {
-        BindReport rep = {};
-        int r;
-
-        if (streq_ptr(d->override, target))
-                return 0;
-        r = write_dev(e, &rep, d, "driver_override", target);
-        if (r < 0)
-                return r;
-        return sysfs_refresh_device(&e->sysfs, d);
-}
-
 int engine_pin_recorded(Engine *e, DeviceInfo *d, const char *target, const char *rule, BindReport *ret) {
         DeviceRecord prev = {};
         int r;

@@ -91,10 +91,9 @@ void engine_done(Engine *e);
 int engine_bind(Engine *e, DeviceInfo *d, const char *target, const char *rule, BindReport *ret);
 /* The same, for a @d that was just read (sysfs_read_device()): no second read first. */
 int engine_bind_fresh(Engine *e, DeviceInfo *d, const char *target, const char *rule, BindReport *ret);
-/* Writes only @target into @d's driver_override (when it is not there yet): nothing binds. */
-int engine_pin(Engine *e, DeviceInfo *d, const char *target);
-/* The same, with a state record ("pending") of what @d had, for the bind that follows (udev's
- * coldplug, through the early rule, or the daemon) and for a restore. */
+/* Writes only @target into @d's driver_override (when it is not there yet): nothing binds. A
+ * state record ("pending") keeps what @d had, for the bind that follows (udev's coldplug,
+ * through the early rule, or the daemon) and for a restore. */
 int engine_pin_recorded(Engine *e, DeviceInfo *d, const char *target, const char *rule, BindReport *ret);
 /* Unbinds @d from the driver it is on unless that is @target; 0 when nothing holds it. */
 int engine_unbind(Engine *e, DeviceInfo *d, const char *target);

@@ -61,6 +61,12 @@ static void hang_unbinds(FakeKernel *fk, unsigned from, unsigned n) {
         }
 }
 
+/* Serves until @n writes hang in the fake kernel. */
+static void wait_hung(FakeKernel *fk, unsigned n) {
+        while (fk_hung(fk) < n)
+                ck_assert_int_eq(fk_wait(fk, NULL, NULL, 50), 0);
+}
+
 static unsigned count_on(FakeKernel *fk, unsigned from, unsigned n, const char *driver) {
         unsigned c = 0;
 
@@ -141,8 +147,7 @@ START_TEST(test_hung_writes_others_go_on) {
         hang_unbinds(fk, 0, 3);
         fkd_write_policy(fk, "[virtio]\ncompatible = virtio,mmio\n");
         pid = fkd_spawn(fk, args, env);
-        while (fk_hung(fk) < 3)
-                ck_assert_int_eq(fk_wait(fk, NULL, NULL, 50), 0);
+        wait_hung(fk, 3);
 
         add_devices(fk, 3, 100);
         ck_assert_msg(fk_wait(fk, range_on, &hot, T) == 1, "%u of 100 hotplugged devices bound while 3 writes hang:\n%s",
@@ -172,7 +177,7 @@ START_TEST(test_hung_device_once) {
 
         add_devices(fk, 0, 2);
         dev_name(0, name, sizeof name);
-        fk_fault(fk, name, FK_UNBIND, FK_HANG, 1);
+        hang_unbinds(fk, 0, 1);
         fkd_write_policy(fk, "[virtio]\ncompatible = virtio,mmio\n");
         pid = fkd_spawn(fk, (const char *const[]) { "--write-timeout=0.5", NULL }, NULL);
         fkd_wait_output(fk, pid, ": not bound: writing to unbind did not return in 0.5 s; abandoned");
@@ -208,8 +213,7 @@ START_TEST(test_sigterm_while_hung) {
         fkd_write_policy(fk, "[virtio]\ncompatible = virtio,mmio\n");
         pid = fkd_spawn(fk, (const char *const[]) { "--write-timeout=600", NULL }, NULL);
         ck_assert_int_eq(fk_wait(fk, range_on, &one, T), 1);
-        while (fk_hung(fk) < 1)
-                ck_assert_int_eq(fk_wait(fk, NULL, NULL, 50), 0);
+        wait_hung(fk, 1);
         ck_assert_int_eq(fk_kill(fk, pid, SIGTERM), 0);
         ck_assert_msg(fk_wait_exit(fk, pid, T, &status, NULL) == 1, "no exit:\n%s", fk_output(fk, pid));
         ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status %d:\n%s", status, fk_output(fk, pid));
@@ -326,8 +330,7 @@ START_TEST(test_pci_hang_blocks_platform) {
         fk_fault(fk, "0000:00:01.0", FK_UNBIND, FK_HANG, 1);
         fkd_write_policy(fk, "[virtio]\ncompatible = virtio,mmio\n[pci]\ndevice = 0000:00:01.0\n");
         pid = fkd_spawn(fk, args, NULL);
-        while (fk_hung(fk) < 1)
-                ck_assert_int_eq(fk_wait(fk, NULL, NULL, 50), 0);
+        wait_hung(fk, 1);
         fkd_wait_output(fk, pid, "did not return in");
         add_devices(fk, 0, 3);
         ck_assert_msg(fk_wait(fk, range_on, &hot, T) == 1, "%u of 3 hotplugged platform devices bound while a PCI write hangs:\n%s",

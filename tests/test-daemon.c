@@ -247,18 +247,14 @@ END_TEST
 /* A broken policy at start: exit status 1 and the FILE:LINE problems. */
 START_TEST(test_broken_start) {
         FakeKernel *fk = new_fk();
-        _cleanup_free_ char *root = NULL, *policy = NULL, *bin = NULL, *expected = NULL;
-        int status = 0;
+        _cleanup_free_ char *policy = NULL, *expected = NULL;
         pid_t pid;
 
         write_policy(fk, "[a]\ndevice = x\naction = bnid\n");
-        ck_assert_int_ge(asprintf(&root, "--root=%s", fk_root(fk)), 0);
         ck_assert_int_ge(asprintf(&policy, "--policy=%s/etc/vfio-platform-bind.d/test.conf", fk_root(fk)), 0);
-        ck_assert_int_ge(asprintf(&bin, "%s/vfio-platform-bindd", getenv("top_builddir") ?: "."), 0);
-        pid = fk_spawn(fk, (const char *const[]) { bin, root, policy, "--no-load-modules", NULL }, NULL,
-                       FK_SPAWN_MAY_EXIT);
-        ck_assert_int_eq(fk_wait_exit(fk, pid, T, &status, NULL), 1);
-        ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+        ck_assert_int_eq(fkd_run_tool(fk, "vfio-platform-bindd", (const char *const[]) { policy, "--no-load-modules", NULL },
+                                      &pid),
+                         1);
         ck_assert_int_ge(asprintf(&expected, "%s/etc/vfio-platform-bind.d/test.conf:3: unknown action 'bnid'", fk_root(fk)), 0);
         ck_assert_ptr_nonnull(strstr(fk_output(fk, pid), expected));
         fk_free(fk);
